@@ -1,0 +1,135 @@
+"""The default seed inventory of the simulator (overridable with ``tkg-sim serve --seed FILE``).
+
+Plain JSON-shaped data so a seed file (YAML or JSON) can replace any top-level key. Field names inside each entry
+follow the vCenter wire names where an entry mirrors a vCenter object (``policy``, ``memory_MB``), and simple
+descriptive names otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_GIB = 1024
+
+
+def _vm_classes() -> list[dict[str, Any]]:
+    sizes = [
+        ("xsmall", 2, 2),
+        ("small", 2, 4),
+        ("medium", 2, 8),
+        ("large", 4, 16),
+        ("xlarge", 4, 32),
+        ("2xlarge", 8, 64),
+        ("4xlarge", 16, 128),
+        ("8xlarge", 32, 128),
+    ]
+    classes = []
+    for prefix, reservation in (("best-effort", 0), ("guaranteed", 100)):
+        for size, cpus, mem_gib in sizes:
+            classes.append(
+                {
+                    "id": f"{prefix}-{size}",
+                    "cpu_count": cpus,
+                    "memory_MB": mem_gib * _GIB,
+                    "cpu_reservation": reservation,
+                    "memory_reservation": reservation,
+                    "description": f"{prefix.replace('-', ' ')} {size}: {cpus} vCPU, {mem_gib} GiB",
+                }
+            )
+    return classes
+
+
+DEFAULT_MODEL: dict[str, Any] = {
+    # role "admin" may write; "read-only" gets 403 NoPermission / UNAUTHORIZED on every write.
+    "users": [
+        {"name": "administrator@vsphere.local", "password": "Tanzu-Sim-1!", "role": "admin"},
+        {"name": "readonly@vsphere.local", "password": "Tanzu-Sim-RO-1!", "role": "read-only"},
+    ],
+    "clusters": [{"cluster": "domain-c8", "name": "Cluster-1", "ha_enabled": True, "drs_enabled": True}],
+    "supervisors": [
+        {
+            "supervisor": "c9ad3f1a-6c0e-4a2b-9a64-0d1a7f0e5b21",
+            "name": "supervisor-1",
+            "cluster": "domain-c8",
+            "config_status": "RUNNING",
+            "kubernetes_status": "READY",
+        }
+    ],
+    "storage_policies": [
+        {
+            "policy": "aa6d5a82-1c88-45da-85d3-3d74b91a5bad",
+            "name": "vSAN Default Storage Policy",
+            "description": "Storage policy used as default for vSAN datastores",
+        },
+        {
+            "policy": "4d5f673c-536f-11e6-beb8-9e71128cae77",
+            "name": "tkg-gold",
+            "description": "Gold tier for Tanzu Kubernetes Grid workloads",
+        },
+        {
+            "policy": "f4e5bade-15a2-4805-bf8e-52318c4ce443",
+            "name": "tkg-silver",
+            "description": "Silver tier for Tanzu Kubernetes Grid workloads",
+        },
+    ],
+    "content_libraries": [
+        {
+            "id": "8f2d3d5e-6a1b-4c7f-9e0a-2b3c4d5e6f70",
+            "name": "Kubernetes Service Content Library",
+            "type": "SUBSCRIBED",
+            "description": "Kubernetes releases for TKG workload clusters",
+        },
+        {
+            "id": "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809",
+            "name": "vm-images",
+            "type": "LOCAL",
+            "description": "VM Service images",
+        },
+    ],
+    "vm_classes": _vm_classes(),
+    # Kubernetes releases offered by the Supervisor (TanzuKubernetesRelease / KubernetesRelease).
+    "kubernetes_releases": [
+        {
+            "name": "v1.29.4---vmware.3-fips.1-tkg.1",
+            "version": "v1.29.4+vmware.3-fips.1-tkg.1",
+            "kubernetes_version": "v1.29.4+vmware.3-fips.1",
+            "ready": True,
+            "compatible": True,
+        },
+        {
+            "name": "v1.30.8---vmware.1-fips-vkr.1",
+            "version": "v1.30.8+vmware.1-fips-vkr.1",
+            "kubernetes_version": "v1.30.8+vmware.1-fips",
+            "ready": True,
+            "compatible": True,
+        },
+        {
+            "name": "v1.31.4---vmware.1-fips-vkr.3",
+            "version": "v1.31.4+vmware.1-fips-vkr.3",
+            "kubernetes_version": "v1.31.4+vmware.1-fips",
+            "ready": True,
+            "compatible": True,
+        },
+        {
+            "name": "v1.26.5---vmware.2-fips.1-tkg.1",
+            "version": "v1.26.5+vmware.2-fips.1-tkg.1",
+            "kubernetes_version": "v1.26.5+vmware.2-fips.1",
+            "ready": False,
+            "compatible": False,
+        },
+        {
+            "name": "v1.32.0---vmware.1-fips-vkr.1",
+            "version": "v1.32.0+vmware.1-fips-vkr.1",
+            "kubernetes_version": "v1.32.0+vmware.1-fips",
+            "ready": False,
+            "compatible": True,
+        },
+    ],
+    "cluster_classes": ["tanzukubernetescluster", "builtin-generic-v3.1.0"],
+}
+
+
+def default_model() -> dict[str, Any]:
+    """A fresh deep copy of the default seed, safe to mutate."""
+    return copy.deepcopy(DEFAULT_MODEL)
