@@ -17,6 +17,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from tkgsim.faults import Faults
+
 # Event kinds passed to listeners: (kind, key, object-or-None). None means deleted.
 NAMESPACE = "namespace"  # key = namespace name, obj = vCenter InfoV2-shaped dict (wire names)
 VM_CLASS = "vm_class"  # key = class id, obj = vCenter VM class Info-shaped dict (wire names)
@@ -42,6 +44,8 @@ class World:
     clusters_in_namespace: Callable[[str], list[str]] = lambda _ns: []
     # Called after every mutation so the state file can be saved (debounced by the owner).
     on_change: Callable[[], None] = lambda: None
+    # Fault knobs (latency, error rate, token TTL, stuck/failed provisioning); see tkgsim.faults.
+    faults: Faults = dataclasses.field(default_factory=Faults)
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
