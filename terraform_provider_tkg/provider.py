@@ -1,0 +1,167 @@
+"""The ``tkg`` provider: its configuration, the registry of resource and data source types, and configure.
+
+Configure validates settings and resolves environment fallbacks but makes no remote call: API clients are built on
+first use by a resource or data source, so ``terraform validate`` and schema-only launches stay cheap and offline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from .framework import durations, logs, validators
+from .framework import types as t
+from .framework.resource import Context, Provider
+from .framework.schema import Attribute, Block, Schema
+
+__all__ = ["FULL_NAME", "PROVIDER_NAME", "ProviderSettings", "TkgProvider", "new_servicer"]
+
+PROVIDER_NAME = "tkg"
+FULL_NAME = "registry.terraform.io/tkg-oss/tkg"
+
+DEFAULT_API_TIMEOUT = "5m"
+DEFAULT_MAX_RETRIES = 5
+
+# attribute -> environment variable used when the attribute is not set in configuration
+ENV_FALLBACKS = {
+    "vsphere_server": "VSPHERE_SERVER",
+    "user": "VSPHERE_USER",
+    "password": "VSPHERE_PASSWORD",
+    "allow_unverified_ssl": "VSPHERE_ALLOW_UNVERIFIED_SSL",
+    "ca_file": "VSPHERE_CA_FILE",
+    "supervisor_endpoint": "TKG_SUPERVISOR_ENDPOINT",
+}
+
+
+def _host_port(value: Any) -> str | None:
+    if "://" in value or "/" in value or not value.strip() or " " in value:
+        return f"{value!r} is not a host name: give a host or host:port without scheme or path (e.g. vcenter.example.com)."
+    return None
+
+
+SCHEMA = Schema(
+    Block(
+        attributes={
+            "vsphere_server": Attribute(
+                t.String(),
+                optional=True,
+                description="vCenter Server host name or host:port. Environment: `VSPHERE_SERVER`.",
+                validators=(_host_port,),
+            ),
+            "user": Attribute(
+                t.String(), optional=True, description="vCenter SSO user, e.g. `administrator@vsphere.local`. "
+                "Environment: `VSPHERE_USER`."
+            ),
+            "password": Attribute(
+                t.String(), optional=True, sensitive=True, description="Password of `user`. Environment: `VSPHERE_PASSWORD`."
+            ),
+            "allow_unverified_ssl": Attribute(
+                t.Bool(),
+                optional=True,
+                description="Skip TLS verification of vCenter and the Supervisor (default `false`; for labs only). "
+                "Environment: `VSPHERE_ALLOW_UNVERIFIED_SSL`.",
+            ),
+            "ca_file": Attribute(
+                t.String(),
+                optional=True,
+                description="PEM file with the CA certificates to trust for vCenter and the Supervisor. "
+                "Environment: `VSPHERE_CA_FILE`.",
+            ),
+            "supervisor_endpoint": Attribute(
+                t.String(),
+                optional=True,
+                description="Supervisor API endpoint (host, or host:port). When unset it is discovered from vCenter. "
+                "Environment: `TKG_SUPERVISOR_ENDPOINT`.",
+                validators=(_host_port,),
+            ),
+            "api_timeout": Attribute(
+                t.String(),
+                optional=True,
+                description=f"Timeout of a single API call as a duration (default `{DEFAULT_API_TIMEOUT}`).",
+                validators=(validators.duration,),
+            ),
+            "max_retries": Attribute(
+                t.Number(),
+                optional=True,
+                description=f"Retries of a failed API call (429, 503, connection errors; default {DEFAULT_MAX_RETRIES}).",
+                validators=(validators.between(0, 20),),
+            ),
+        }
+    )
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderSettings:
+    """The provider's resolved configuration, handed to every resource and data source."""
+
+    vsphere_server: str
+    user: str
+    password: str = dataclasses.field(repr=False)
+    allow_unverified_ssl: bool = False
+    ca_file: str | None = None
+    supervisor_endpoint: str | None = None
+    api_timeout: float = 300.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
+
+class TkgProvider(Provider):
+    full_name = FULL_NAME
+    schema = SCHEMA
+    resources = ()
+    data_sources = ()
+
+    def configure(self, ctx: Context, config: dict[str, Any]) -> Any:
+        values: dict[str, Any] = {}
+        for name in SCHEMA.block.attributes:
+            value = config.get(name)
+            if value is None and name in ENV_FALLBACKS:
+                env = os.environ.get(ENV_FALLBACKS[name])
+                if env:
+                    value = _truthy(env) if name == "allow_unverified_ssl" else env
+            values[name] = value
+        for name, message in self._check(values):
+            ctx.diagnostics.error(f"Invalid provider configuration: {name}", message, (name,))
+        if ctx.diagnostics.has_errors:
+            return None
+        logs.register_secret(values["password"])
+        return ProviderSettings(
+            vsphere_server=values["vsphere_server"],
+            user=values["user"],
+            password=values["password"],
+            allow_unverified_ssl=bool(values["allow_unverified_ssl"]),
+            ca_file=values["ca_file"],
+            supervisor_endpoint=values["supervisor_endpoint"],
+            api_timeout=durations.parse(values["api_timeout"] or DEFAULT_API_TIMEOUT),
+            max_retries=int(values["max_retries"] if values["max_retries"] is not None else DEFAULT_MAX_RETRIES),
+        )
+
+    @staticmethod
+    def _check(values: dict[str, Any]) -> list[tuple[str, str]]:
+        problems = []
+        for name in ("vsphere_server", "user", "password"):
+            if not values[name]:
+                problems.append((name, f"{name} is required: set it in the provider block or in {ENV_FALLBACKS[name]}."))
+        for name in ("vsphere_server", "supervisor_endpoint"):
+            if values[name]:
+                message = _host_port(values[name])
+                if message:
+                    problems.append((name, f"{message} (from {ENV_FALLBACKS[name]})"))
+        ca_file = values["ca_file"]
+        if ca_file and not os.path.isfile(ca_file):
+            problems.append(("ca_file", f"{ca_file!r} does not exist or is not a file; give a PEM file of CA certificates."))
+        if ca_file and values["allow_unverified_ssl"]:
+            problems.append(("allow_unverified_ssl", "allow_unverified_ssl = true and ca_file cannot be combined."))
+        return problems
+
+
+def new_servicer() -> Any:
+    """The tfplugin6 servicer for this provider (imports the gRPC layer only when serving)."""
+    from .framework.servicer import ProviderServicer
+
+    return ProviderServicer(TkgProvider())
