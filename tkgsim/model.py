@@ -8,6 +8,7 @@ descriptive names otherwise.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 _GIB = 1024
@@ -133,3 +134,24 @@ DEFAULT_MODEL: dict[str, Any] = {
 def default_model() -> dict[str, Any]:
     """A fresh deep copy of the default seed, safe to mutate."""
     return copy.deepcopy(DEFAULT_MODEL)
+
+
+def load_seed(path: str | Path) -> dict[str, Any]:
+    """The default model with the top-level keys of a YAML or JSON seed file replacing the defaults.
+
+    Unknown top-level keys are rejected (a typo would otherwise be ignored silently).
+    """
+    import yaml  # YAML is a superset of JSON, so one parser reads both.
+
+    with open(path, encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise ValueError(f"seed file {path} must hold a mapping of top-level keys")
+    unknown = sorted(set(loaded) - set(DEFAULT_MODEL))
+    if unknown:
+        raise ValueError(f"seed file {path} has unknown keys {unknown}; known: {sorted(DEFAULT_MODEL)}")
+    model = default_model()
+    model.update(copy.deepcopy(loaded))
+    return model
