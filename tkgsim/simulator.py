@@ -247,6 +247,7 @@ class SubprocessSimulator:
         self.log_file: Path | None = None
         self._env: dict[str, str] = {}
         self._log: IO[str] | None = None
+        self._reader: threading.Thread | None = None
 
     def start(self) -> SubprocessSimulator:
         """Start the child and wait for its ready line."""
@@ -274,7 +275,8 @@ class SubprocessSimulator:
             if not result.done():
                 result.set_exception(RuntimeError(f"tkg-sim exited early; see {self.log_file}"))
 
-        threading.Thread(target=read, name="tkg-sim-stdout", daemon=True).start()
+        self._reader = threading.Thread(target=read, name="tkg-sim-stdout", daemon=True)
+        self._reader.start()
         try:
             result.result(self.startup_timeout)
         except BaseException:
@@ -297,6 +299,11 @@ class SubprocessSimulator:
                     code = process.wait()
             else:
                 code = process.returncode
+            if self._reader is not None:
+                self._reader.join(timeout)
+                self._reader = None
+            if process.stdout is not None:
+                process.stdout.close()
         if self._log is not None:
             self._log.close()
             self._log = None
