@@ -37,7 +37,9 @@ def test_injected_503_and_429_are_counted_and_shaped(admin: httpx.Client, vc: Vc
     for _ in range(2):
         assert_vc_error(vc.get("/api/vcenter/namespaces/instances"), 503, "SERVICE_UNAVAILABLE")
     assert vc.get("/api/vcenter/namespaces/instances").status_code == 200
-    assert admin.patch("/_sim/faults", json={"error_kinds": ["429"], "retry_after": 3, "fail_next": 1}).status_code == 200
+    assert (
+        admin.patch("/_sim/faults", json={"error_kinds": ["429"], "retry_after": 3, "fail_next": 1}).status_code == 200
+    )
     limited = vc.get("/api/vcenter/namespaces/instances")
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
     counters = admin.get("/_sim/faults").json()["counters"]
@@ -45,7 +47,9 @@ def test_injected_503_and_429_are_counted_and_shaped(admin: httpx.Client, vc: Vc
 
 
 def test_error_rate_one_fails_everything_but_admin(sim: Simulator, admin: httpx.Client, faulty: None) -> None:
-    assert admin.patch("/_sim/faults", json={"error_rate": 1.0, "error_kinds": ["503"], "counters": {}}).status_code == 200
+    assert (
+        admin.patch("/_sim/faults", json={"error_rate": 1.0, "error_kinds": ["503"], "counters": {}}).status_code == 200
+    )
     with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False) as http:
         statuses = [http.get("/api/vcenter/storage/policies").status_code for _ in range(5)]
     assert statuses == [503] * 5
@@ -53,7 +57,9 @@ def test_error_rate_one_fails_everything_but_admin(sim: Simulator, admin: httpx.
 
 
 def test_connection_reset_is_a_transport_error(sim: Simulator, admin: httpx.Client, faulty: None) -> None:
-    assert admin.patch("/_sim/faults", json={"error_kinds": ["reset"], "fail_next": 1, "counters": {}}).status_code == 200
+    assert (
+        admin.patch("/_sim/faults", json={"error_kinds": ["reset"], "fail_next": 1, "counters": {}}).status_code == 200
+    )
     with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False) as http:
         with pytest.raises(httpx.TransportError):
             http.get("/api/vcenter/storage/policies")
@@ -91,7 +97,9 @@ def test_reset_restores_the_seed() -> None:
     with Simulator(delay_scale=0) as sim:
         vc = VcClient(sim, sim.admin_user, sim.admin_password)
         assert vc.post("/api/vcenter/namespaces/instances/v2", namespace_body("gone-soon")).status_code == 204
-        assert vc.delete("/api/vcenter/namespace-management/virtual-machine-classes/guaranteed-8xlarge").status_code == 204
+        assert (
+            vc.delete("/api/vcenter/namespace-management/virtual-machine-classes/guaranteed-8xlarge").status_code == 204
+        )
         with httpx.Client(verify=sim.ca_file or False, auth=(sim.admin_user, sim.admin_password)) as http:
             snapshot = http.post(f"{sim.vcenter_url}/_sim/reset").json()
         assert snapshot["vcenter"]["namespaces"] == {}

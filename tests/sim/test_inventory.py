@@ -61,4 +61,6 @@ def test_content_libraries(vc: VcClient) -> None:
 
 def test_unknown_paths_and_methods_answer_in_the_vcenter_error_model(vc: VcClient) -> None:
     assert_vc_error(vc.get("/api/vcenter/nothing-here"), 404, "NOT_FOUND")
-    assert_vc_error(vc.put("/api/vcenter/namespace-management/virtual-machine-classes/x", {}), 404, "OPERATION_NOT_FOUND")
+    assert_vc_error(
+        vc.put("/api/vcenter/namespace-management/virtual-machine-classes/x", {}), 404, "OPERATION_NOT_FOUND"
+    )

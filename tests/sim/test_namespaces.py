@@ -121,7 +121,9 @@ def test_mixed_case_zone_fields_accept_both_spellings(vc: VcClient) -> None:
     name = unique("zones")
     body = namespace_body(name, zones=[{"name": "zone-a", "cpu_limit_mhz": 1000, "memory_limit_MiB": 2048}])
     assert vc.post(V2, body).status_code == 204
-    assert vc.get(f"{V2}/{name}").json()["zones"] == [{"zone": "zone-a", "type": "WORKLOAD", "marked_for_removal": False}]
+    assert vc.get(f"{V2}/{name}").json()["zones"] == [
+        {"zone": "zone-a", "type": "WORKLOAD", "marked_for_removal": False}
+    ]
 
 
 def test_content_library_rules_and_defaults(vc: VcClient) -> None:

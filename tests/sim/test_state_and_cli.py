@@ -84,7 +84,9 @@ def test_cli_serve_prints_env_that_curl_can_use(tmp_path: Path) -> None:
         }
         assert "://" not in env["VSPHERE_SERVER"] and env["TKG_SUPERVISOR_ENDPOINT"].rsplit(":", 1)[1].isdigit()
         server = f"https://{env['VSPHERE_SERVER']}"
-        login = _curl(env, "-u", f"{env['VSPHERE_USER']}:{env['VSPHERE_PASSWORD']}", "-X", "POST", f"{server}/api/session")
+        login = _curl(
+            env, "-u", f"{env['VSPHERE_USER']}:{env['VSPHERE_PASSWORD']}", "-X", "POST", f"{server}/api/session"
+        )
         assert login.returncode == 0, login.stderr
         token = json.loads(login.stdout)
         header = f"vmware-api-session-id: {token}"
@@ -112,7 +114,18 @@ def test_cli_serve_prints_env_that_curl_can_use(tmp_path: Path) -> None:
 def test_serve_shuts_down_cleanly_on_signals(tmp_path: Path, signum: signal.Signals) -> None:
     state = tmp_path / "state.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tkgsim", "serve", "--delay-scale", "0", "--state-file", str(state), "--print-env", "json"],
+        [
+            sys.executable,
+            "-m",
+            "tkgsim",
+            "serve",
+            "--delay-scale",
+            "0",
+            "--state-file",
+            str(state),
+            "--print-env",
+            "json",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

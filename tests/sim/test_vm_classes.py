@@ -55,8 +55,14 @@ def test_create_get_patch_delete(vc: VcClient) -> None:
         ({"memory_MB": 0}, "memory_MB"),
         ({"cpu_reservation": 101}, "cpu_reservation"),
         ({"memory_reservation": -1}, "memory_reservation"),
-        ({"devices": {"vgpu_devices": [{"profile_name": "grid_a100-4c"}]}, "memory_reservation": 50}, "memory_reservation"),
-        ({"devices": {"dynamic_direct_path_IO_devices": [{"vendor_id": 1}]}}, "devices.dynamic_direct_path_IO_devices[0].device_id"),
+        (
+            {"devices": {"vgpu_devices": [{"profile_name": "grid_a100-4c"}]}, "memory_reservation": 50},
+            "memory_reservation",
+        ),
+        (
+            {"devices": {"dynamic_direct_path_IO_devices": [{"vendor_id": 1}]}},
+            "devices.dynamic_direct_path_IO_devices[0].device_id",
+        ),
         ({"instance_storage": {"policy": "nope", "volumes": [{"size": 1024}]}}, "instance_storage.policy"),
         ({"instance_storage": {"policy": POLICY, "volumes": []}}, "instance_storage.volumes"),
         ({"instance_storage": {"policy": POLICY}}, "instance_storage.volumes"),
