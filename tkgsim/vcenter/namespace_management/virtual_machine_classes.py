@@ -26,21 +26,23 @@ logger = logging.getLogger(__name__)
 
 _MOD = "com.vmware.vcenter.namespace_management_client"
 
-VGPU_DEVICE = Struct((_MOD, "VGPUDevice"), {"profile_name": string(required=True)})
+VGPU_DEVICE = Struct((_MOD, "VirtualMachineClasses.VGPUDevice"), {"profile_name": string(required=True)})
 DIRECT_PATH_DEVICE = Struct(
-    (_MOD, "DynamicDirectPathIODevice"),
+    (_MOD, "VirtualMachineClasses.DynamicDirectPathIODevice"),
     {"vendor_id": integer(required=True), "device_id": integer(required=True), "custom_label": string()},
 )
 VIRTUAL_DEVICES = Struct(
-    (_MOD, "VirtualDevices"),
+    (_MOD, "VirtualMachineClasses.VirtualDevices"),
     {
         "vgpu_devices": list_of(struct(VGPU_DEVICE)),
         "dynamic_direct_path_IO_devices": list_of(struct(DIRECT_PATH_DEVICE)),
     },
 )
-INSTANCE_STORAGE_VOLUME = Struct((_MOD, "InstanceStorageVolume"), {"size": integer(required=True, minimum=1)})
+INSTANCE_STORAGE_VOLUME = Struct(
+    (_MOD, "VirtualMachineClasses.InstanceStorageVolume"), {"size": integer(required=True, minimum=1)}
+)
 INSTANCE_STORAGE = Struct(
-    (_MOD, "InstanceStorage"),
+    (_MOD, "VirtualMachineClasses.InstanceStorage"),
     {"policy": string(required=True), "volumes": list_of(struct(INSTANCE_STORAGE_VOLUME), required=True)},
 )
 _SPEC_FIELDS = {
