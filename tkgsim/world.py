@@ -39,6 +39,10 @@ class World:
     # Public URLs, filled in once the servers listen (e.g. "https://127.0.0.1:8443").
     vcenter_url: str = ""
     supervisor_url: str = ""
+    # PEM of the CA that signed the endpoints' TLS certificates ("" for plain HTTP). The Supervisor half writes it
+    # into workload-cluster kubeconfigs (certificate-authority-data); without it they fall back to
+    # insecure-skip-tls-verify.
+    ca_pem: str = ""
     listeners: list[Listener] = dataclasses.field(default_factory=list)
     # Hooks the Supervisor half installs; safe defaults when it is absent.
     clusters_in_namespace: Callable[[str], list[str]] = lambda _ns: []

@@ -1,0 +1,1 @@
+"""Resource modules mirroring the Kubernetes URL tree (see tkgsim.supervisor.catalog)."""

@@ -1,0 +1,61 @@
+"""``/wcp/loginbanner`` and ``/wcp/login`` (reference §1.1): Basic credentials in, a bearer token out."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+
+from tkgsim import auth
+
+from .context import SUPERVISOR
+from .workload import server_url
+
+__all__ = ["BANNER", "ROUTES"]
+
+log = logging.getLogger(__name__)
+
+BANNER = "tkg-sim: simulated vSphere Supervisor. Authorized use only."
+# Token lifetime of a Supervisor session (reference §1.2: 10 hours). ``world.faults.token_ttl`` overrides it.
+SESSION_SECONDS = 36000.0
+PATHS = {"login": "/wcp/login", "banner": "/wcp/loginbanner"}
+
+
+async def loginbanner(request: web.Request) -> web.Response:
+    """``GET /wcp/loginbanner`` → 200 with the banner text."""
+    return web.Response(text=BANNER, content_type="text/plain")
+
+
+async def login(request: web.Request) -> web.Response:
+    """``POST /wcp/login`` with Basic auth → ``{"session_id": token}``; 401 on bad credentials.
+
+    A body ``{"guest_cluster_name", "guest_cluster_namespace"}`` also returns the workload cluster's server and CA.
+    """
+    sup = request.app[SUPERVISOR]
+    user = auth.check_basic(sup.world, request.headers.get("Authorization"))
+    if user is None:
+        return web.json_response(
+            {"error": "invalid credentials"}, status=401, headers={"WWW-Authenticate": 'Basic realm="wcp"'}
+        )
+    ttl = None if sup.world.faults.token_ttl is not None else SESSION_SECONDS
+    token = auth.issue_token(sup.world, user, ttl)
+    body: dict[str, str] = {"session_id": token}
+    raw = await request.read()
+    if raw:
+        try:
+            request_body = json.loads(raw)
+        except ValueError:
+            request_body = {}
+        name = request_body.get("guest_cluster_name") if isinstance(request_body, dict) else None
+        namespace = request_body.get("guest_cluster_namespace") if isinstance(request_body, dict) else None
+        if name and namespace:
+            cluster = sup.store.get(sup.registry.by_kind("Cluster"), namespace, name)
+            if cluster is not None:
+                body["guest_cluster_server"] = server_url(sup, namespace, name)
+                body["guest_cluster_ca"] = sup.world.ca_pem
+    log.info("wcp login for %s", user["name"])
+    return web.json_response(body)
+
+
+ROUTES = [web.get(PATHS["banner"], loginbanner), web.post(PATHS["login"], login)]

@@ -1,0 +1,212 @@
+"""Simulated workload clusters: their kubeconfig and a minimal Kubernetes API per cluster.
+
+Each workload cluster is served on the Supervisor's own port under ``/workload/<namespace>/<cluster>`` (a loopback
+simulator cannot hand out one VIP per cluster); the kubeconfig's ``server:`` carries that path, which kubectl and the
+client libraries support. Served: ``/version`` (the cluster's current control-plane Kubernetes version), ``/api``,
+``/api/v1``, ``/apis`` (empty), ``/api/v1/nodes[/<name>]`` (one Node per simulated machine, control plane first).
+
+Authentication: a per-cluster bearer token written into the kubeconfig (user ``<cluster>-admin``). The real
+Supervisor writes client-certificate credentials (CN ``kubernetes-admin``); a token keeps the simulator free of a
+client-certificate TLS setup while every client accepts it the same way. Only a SHA-256 digest of the token is kept
+in ``world.data["k8s"]["workloads"]``; the token itself lives only in the ``<cluster>-kubeconfig`` Secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from . import status
+from .context import SUPERVISOR, Supervisor
+from .controllers import cluster as cluster_controller
+
+__all__ = ["ROUTES", "kubeconfig", "server_url"]
+
+PREFIX = "/workload"
+
+
+def server_url(sup: Supervisor, namespace: str, name: str) -> str:
+    """The ``server:`` of a workload cluster's kubeconfig."""
+    return f"{sup.world.supervisor_url.rstrip('/')}{PREFIX}/{namespace}/{name}"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def kubeconfig(sup: Supervisor, namespace: str, name: str) -> str:
+    """A fresh admin kubeconfig (YAML) for a workload cluster; rotates its token."""
+    token = secrets.token_urlsafe(24)
+    sup.store.data["workloads"][f"{namespace}/{name}"] = {"token_sha256": _digest(token)}
+    cluster_entry: dict[str, Any] = {"server": server_url(sup, namespace, name)}
+    if sup.world.ca_pem:
+        cluster_entry["certificate-authority-data"] = base64.b64encode(sup.world.ca_pem.encode()).decode()
+    elif cluster_entry["server"].startswith("https://"):
+        cluster_entry["insecure-skip-tls-verify"] = True
+    user = f"{name}-admin"
+    context = f"{user}@{name}"
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": cluster_entry}],
+        "contexts": [{"name": context, "context": {"cluster": name, "user": user}}],
+        "current-context": context,
+        "preferences": {},
+        "users": [{"name": user, "user": {"token": token}}],
+    }
+    return str(yaml.safe_dump(config, sort_keys=False))
+
+
+def _json(data: Any) -> web.Response:
+    return web.Response(body=json.dumps(data).encode(), content_type="application/json")
+
+
+def _cluster_and_state(request: web.Request) -> tuple[Supervisor, dict[str, Any], dict[str, Any]]:
+    sup = request.app[SUPERVISOR]
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    record = sup.store.data["workloads"].get(f"{namespace}/{name}")
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if (
+        record is None
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(_digest(token.strip()), record["token_sha256"])
+    ):
+        raise status.unauthorized()
+    cluster = sup.store.get(sup.registry.by_kind("Cluster"), namespace, name)
+    state = sup.store.data["controllers"].get("clusters", {}).get(f"{namespace}/{name}")
+    if cluster is None or state is None or not state.get("infra_ready"):
+        raise status.KubeError(503, "ServiceUnavailable", "the workload cluster's API server is not reachable")
+    return sup, cluster, state
+
+
+async def version(request: web.Request) -> web.Response:
+    """``GET …/version``: the lowest control-plane machine version (what a rolling upgrade reports)."""
+    _sup, cluster, state = _cluster_and_state(request)
+    versions = sorted((m["version"] for m in state.get("cp") or []), key=cluster_controller._version_key)
+    git_version = versions[0] if versions else str(cluster["spec"]["topology"]["version"])
+    parts = git_version.lstrip("v").split(".")
+    return _json(
+        {
+            "major": parts[0],
+            "minor": parts[1] if len(parts) > 1 else "0",
+            "gitVersion": git_version,
+            "gitCommit": "0000000000000000000000000000000000000000",
+            "gitTreeState": "clean",
+            "buildDate": "2025-01-01T00:00:00Z",
+            "goVersion": "go1.22.5",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }
+    )
+
+
+async def api_versions(request: web.Request) -> web.Response:
+    _cluster_and_state(request)
+    return _json(
+        {
+            "kind": "APIVersions",
+            "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": request.host}],
+        }
+    )
+
+
+async def api_groups(request: web.Request) -> web.Response:
+    _cluster_and_state(request)
+    return _json({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
+
+
+async def core_resources(request: web.Request) -> web.Response:
+    _cluster_and_state(request)
+    return _json(
+        {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": "v1",
+            "resources": [
+                {
+                    "name": "nodes",
+                    "singularName": "node",
+                    "namespaced": False,
+                    "kind": "Node",
+                    "verbs": ["get", "list"],
+                    "shortNames": ["no"],
+                }
+            ],
+        }
+    )
+
+
+def _node_table(items: list[dict[str, Any]], version: str) -> dict[str, Any]:
+    from .tables import human_age
+
+    rows = []
+    for node in items:
+        roles = "control-plane" if "node-role.kubernetes.io/control-plane" in node["metadata"]["labels"] else "<none>"
+        rows.append(
+            {
+                "cells": [
+                    node["metadata"]["name"],
+                    "Ready",
+                    roles,
+                    human_age(node["metadata"]["creationTimestamp"]),
+                    node["status"]["nodeInfo"]["kubeletVersion"],
+                ],
+                "object": {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": node["metadata"],
+                },
+            }
+        )
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": version},
+        "columnDefinitions": [
+            {"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
+            {"name": "Status", "type": "string", "format": "", "description": "", "priority": 0},
+            {"name": "Roles", "type": "string", "format": "", "description": "", "priority": 0},
+            {"name": "Age", "type": "string", "format": "", "description": "", "priority": 0},
+            {"name": "Version", "type": "string", "format": "", "description": "", "priority": 0},
+        ],
+        "rows": rows,
+    }
+
+
+async def nodes(request: web.Request) -> web.Response:
+    """``GET …/api/v1/nodes``."""
+    sup, cluster, state = _cluster_and_state(request)
+    items = cluster_controller.nodes(cluster, state)
+    rv = str(sup.store.resource_version)
+    if "as=Table" in request.headers.get("Accept", ""):
+        return _json(_node_table(items, rv))
+    return _json({"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": rv}, "items": items})
+
+
+async def node(request: web.Request) -> web.Response:
+    """``GET …/api/v1/nodes/<name>``."""
+    _sup, cluster, state = _cluster_and_state(request)
+    for item in cluster_controller.nodes(cluster, state):
+        if item["metadata"]["name"] == request.match_info["node"]:
+            return _json(item)
+    raise status.not_found("nodes", "", request.match_info["node"])
+
+
+_BASE = PREFIX + "/{namespace}/{name}"
+ROUTES = [
+    web.get(_BASE + "/version", version),
+    web.get(_BASE + "/api", api_versions),
+    web.get(_BASE + "/apis", api_groups),
+    web.get(_BASE + "/api/v1", core_resources),
+    web.get(_BASE + "/api/v1/nodes", nodes),
+    web.get(_BASE + "/api/v1/nodes/{node}", node),
+]
