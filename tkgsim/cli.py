@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     serve.add_argument("--error-rate", type=float, default=0.0, help="fraction of requests failing (503/429/reset)")
     serve.add_argument("--cert-dir", type=Path, help="where the CA and server certificate go")
+    serve.add_argument("--vcenter-only", action="store_true", help="do not load the Supervisor half")
     serve.add_argument("--no-tls", action="store_true", help="serve plain HTTP (debugging only)")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (logs go to stderr)")
     return parser
@@ -82,6 +83,7 @@ async def _serve(args: argparse.Namespace) -> int:
         token_ttl=args.token_ttl,
         latency=args.latency,
         error_rate=args.error_rate,
+        supervisor=not args.vcenter_only,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

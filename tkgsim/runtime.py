@@ -47,6 +47,8 @@ class Config:
     token_ttl: float | None = None
     latency: float = 0.0
     error_rate: float = 0.0
+    # False serves only vCenter (the Supervisor port answers 501), e.g. to debug one half alone.
+    supervisor: bool = True
 
 
 @dataclasses.dataclass
@@ -152,7 +154,7 @@ async def start(config: Config) -> Running:
     world.vcenter_url = _url(scheme, config.host, vcenter_sock.getsockname()[1])
     world.supervisor_url = _url(scheme, config.host, supervisor_sock.getsockname()[1])
 
-    supervisor = load_supervisor()
+    supervisor = load_supervisor() if config.supervisor else None
     apps = [vcenter_app.build_app(world), supervisor.build_app(world) if supervisor else _placeholder_app()]
     runners: list[web.AppRunner] = []
     try:

@@ -63,6 +63,7 @@ class Simulator:
         seed: str | Path | dict[str, Any] | None = None,
         tls: bool = True,
         token_ttl: float | None = None,
+        supervisor: bool = True,
     ) -> None:
         self.config = runtime.Config(
             host=host,
@@ -73,6 +74,7 @@ class Simulator:
             model=_model(seed),
             tls=tls,
             token_ttl=token_ttl,
+            supervisor=supervisor,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
