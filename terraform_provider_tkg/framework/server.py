@@ -331,12 +331,13 @@ class PluginServer:
 
     def close(self, *, grace: float = 0.0) -> None:
         """Stop serving (letting RPCs in flight finish for up to ``grace`` seconds) and remove the socket directory."""
-        if self._terminator is not None:
-            self._terminator.close()
-            self._terminator = None
+        # gRPC first: its replies in flight (Shutdown's own included) still travel through the TLS relay.
         if self._server is not None:
             self._server.stop(grace).wait(grace + 1.0)
             self._server = None
+        if self._terminator is not None:
+            self._terminator.close(drain_seconds=0.5)
+            self._terminator = None
         if self.socket_dir is not None:
             shutil.rmtree(self.socket_dir, ignore_errors=True)
             self.socket_dir = None
@@ -395,6 +396,7 @@ class _TlsTerminator:
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[asyncio.Task[None]] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tfplugin-tls", daemon=True)
 
     def start(self) -> None:
@@ -404,13 +406,19 @@ class _TlsTerminator:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(timeout=30)
 
-    def close(self) -> None:
-        """Stop listening, drop every relayed connection and end the loop's thread."""
+    def close(self, *, drain_seconds: float = 0.0) -> None:
+        """Stop listening, end every relayed connection and the loop's thread.
+
+        Connections get ``drain_seconds`` to finish on their own first: once the gRPC server behind has stopped,
+        each relay delivers the last replies (such as the answer to Shutdown) and then sees the backend close.
+        """
         import asyncio
 
         async def shut() -> None:
             if self._server is not None:
                 self._server.close()
+            if self._connections and drain_seconds > 0:
+                await asyncio.wait(list(self._connections), timeout=drain_seconds)
             for writer in list(self._writers):
                 writer.close()
 
@@ -431,6 +439,9 @@ class _TlsTerminator:
         import ssl
 
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
         try:
             try:
                 # Handshake here rather than in start_unix_server(ssl=...), which would swallow a refused
@@ -451,6 +462,8 @@ class _TlsTerminator:
                 self._writers.discard(backend_writer)
         finally:
             self._writers.discard(writer)
+            if task is not None:
+                self._connections.discard(task)
             writer.close()
 
 
@@ -466,6 +479,10 @@ async def _relay(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> No
     finally:
         # TLS cannot half-close, and gRPC has no use for it: closing the sink ends the opposite relay too.
         sink.close()
+        try:
+            await sink.wait_closed()  # lets the last bytes out before the connection goes
+        except (OSError, ssl.SSLError):
+            pass
 
 
 def _controller(on_shutdown: Callable[[str], None]) -> Any:
