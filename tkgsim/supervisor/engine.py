@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import patching, selectors, status, tables
+from . import patching, schema, selectors, status, tables
 from .context import SUPERVISOR, Supervisor
 from .resources import AdmissionRequest, ResourceType
 from .security import USER, authorize
@@ -195,6 +195,12 @@ def _check_type(rt: ResourceType, obj: Any, target: _Target) -> dict[str, Any]:
     return obj
 
 
+def _structural(request: web.Request, rt: ResourceType, obj: dict[str, Any]) -> list[str]:
+    """Prune/validate against the kind's schema; ``fieldValidation`` decides between 400, warnings and silence."""
+    mode = request.query.get("fieldValidation", "Warn")
+    return schema.check(obj, rt.schema, kind=rt.kind, group=rt.group, mode=mode)
+
+
 def _admit(
     sup: Supervisor,
     rt: ResourceType,
@@ -312,7 +318,8 @@ async def _create(request: web.Request, sup: Supervisor, target: _Target, user: 
     _validate_name(rt, body)
     if rt.namespaced and target.namespace is None:
         raise _not_served()
-    warnings = _admit(sup, rt, "CREATE", body, None, user, dry_run)
+    warnings = _structural(request, rt, body)
+    warnings += _admit(sup, rt, "CREATE", body, None, user, dry_run)
     patching.record_update(None, body, _field_manager(request))
     created = sup.store.create(rt, body, dry_run=dry_run)
     log.debug("created %s %s", rt.key, meta.get("name"))
@@ -357,7 +364,8 @@ def _write(
             candidate["status"] = live["status"]
         elif rt.status_subresource:
             candidate.pop("status", None)
-        warnings = _admit(sup, rt, "UPDATE", candidate, live, user, dry_run)
+        warnings = _structural(request, rt, candidate)
+        warnings += _admit(sup, rt, "UPDATE", candidate, live, user, dry_run)
         new = candidate
     if not apply_done:
         patching.record_update(live, new, _field_manager(request, manager_default), subresource=subresource)
@@ -419,7 +427,8 @@ async def _apply(
         if rt.status_subresource and not rt.builtin:
             created.pop("status", None)
         _validate_name(rt, created)
-        warnings = _admit(sup, rt, "CREATE", created, None, user, dry_run)
+        warnings = _structural(request, rt, created)
+        warnings += _admit(sup, rt, "CREATE", created, None, user, dry_run)
         stored = sup.store.create(rt, created, dry_run=dry_run)
         return _json(stored, 201, _warning_headers(warnings))
     result = patching.apply(live, applied, manager, force=force, subresource=subresource)

@@ -158,10 +158,12 @@ def method_not_allowed(message: str = "the server does not allow this method on 
 
 def unsupported_media_type(content_type: str) -> KubeError:
     """415 ``UnsupportedMediaType`` (e.g. strategic merge patch on a custom resource)."""
+    del content_type  # the API server does not echo it
     return KubeError(
         415,
         "UnsupportedMediaType",
-        f'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got "{content_type}")',
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
     )
 
 
