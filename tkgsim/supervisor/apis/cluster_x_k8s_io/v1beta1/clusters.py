@@ -462,21 +462,18 @@ def admit_cluster(req: AdmissionRequest) -> list[str]:
                 [_cause("spec.topology.version", "Required value: version must not be empty", "FieldValueRequired")],
                 webhook=DEFAULT_WEBHOOK,
             )
+        class_ns = topology.get("classNamespace") or namespace
+        if topology.get("class") and _find(req.store, "ClusterClass", class_ns, topology["class"]) is not None:
+            _resolve_release(req, topology, name)
+        version = str(topology.get("version") or "")
         if not _SEMVER.match(version):
             raise status.invalid(
                 "Cluster",
                 GROUP,
                 name,
-                [
-                    _cause(
-                        "spec.topology.version", f'Invalid value: "{version}": version must be a valid semantic version'
-                    )
-                ],
-                webhook=DEFAULT_WEBHOOK,
+                [_cause("spec.topology.version", f'Invalid value: "{version}": version must be a valid semantic version')],
+                webhook=VALIDATION_WEBHOOK,
             )
-        class_ns = topology.get("classNamespace") or namespace
-        if topology.get("class") and _find(req.store, "ClusterClass", class_ns, topology["class"]) is not None:
-            _resolve_release(req, topology, name)
     causes = _validate(req, topology if isinstance(topology, dict) else {}, name, namespace)
     if causes:
         raise status.invalid("Cluster", GROUP, name, causes, webhook=VALIDATION_WEBHOOK)
