@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import datetime
-import json
+import functools
 import logging
 import os
 import re
 import sys
-import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TextIO
@@ -131,31 +129,41 @@ _SECRET_WORDS = (
 )
 _SECRET_KEY = rf"[\w.-]*(?:{_SECRET_WORDS})[\w.-]*"
 _VALUE = r"(?:\[REDACTED[^\]]*\]|\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s\"',;&}\])]+)"
-_KEY_VALUE_RE = re.compile(
-    rf"(?P<key>[\"']?\b{_SECRET_KEY}[\"']?\s*[:=]\s*)(?P<value>{_VALUE})",
-    re.IGNORECASE,
-)
-# `Authorization: Basic xxx` / `'Authorization': 'Bearer xxx'`: the scheme and the credential both go.
-_AUTHORIZATION_RE = re.compile(
-    r"(?P<key>\b(?:proxy-)?authorization[\"']?\s*[:=]\s*)(?P<value>[\"']?(?:[A-Za-z-]+\s+)?[^\s\"',;}]+[\"']?)",
-    re.IGNORECASE,
-)
-# A bearer token outside a header (e.g. in an error text). Basic credentials only ever travel in a header (above).
-_BEARER_RE = re.compile(r"\b(?P<scheme>bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
-# `scheme://user:password@host`
-_URL_USERINFO_RE = re.compile(r"(?P<keep>://[^/\s:@]+:)[^/\s@]+@")
-_PEM_BLOCK_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.DOTALL)
-# A private key cut short (e.g. a truncated error body): everything from its header on goes.
-_PEM_OPEN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*", re.DOTALL)
-# A kubeconfig, as YAML or JSON: `kind: Config` (not ConfigMap). Redacted whole, from its `apiVersion` to the end of
-# the text, rather than trusting that every credential field inside it is recognised.
-_KUBECONFIG_KIND_RE = re.compile(r"[\"']?\bkind[\"']?\s*:\s*[\"']?Config\b(?![-\w])")
-# A base64-encoded kubeconfig (a Secret's data) starts with base64("apiVersion").
-_KUBECONFIG_B64_RE = re.compile(r"YXBpVmVyc2lvbj[A-Za-z0-9+/]{16,}={0,2}")
+
+
+class _Patterns:
+    """The redaction regexes, compiled on first use: a provider that never logs never pays for them."""
+
+    def __init__(self) -> None:
+        self.key_value = re.compile(
+            rf"(?P<key>[\"']?\b{_SECRET_KEY}[\"']?\s*[:=]\s*)(?P<value>{_VALUE})", re.IGNORECASE
+        )
+        # `Authorization: Basic xxx` / `'Authorization': 'Bearer xxx'`: the scheme and the credential both go.
+        self.authorization = re.compile(
+            r"(?P<key>\b(?:proxy-)?authorization[\"']?\s*[:=]\s*)(?P<value>[\"']?(?:[A-Za-z-]+\s+)?[^\s\"',;}]+[\"']?)",
+            re.IGNORECASE,
+        )
+        # A bearer token outside a header (e.g. in an error text). Basic credentials only travel in a header (above).
+        self.bearer = re.compile(r"\b(?P<scheme>bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)
+        # `scheme://user:password@host`
+        self.url_userinfo = re.compile(r"(?P<keep>://[^/\s:@]+:)[^/\s@]+@")
+        self.pem_block = re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.DOTALL)
+        # A private key cut short (e.g. a truncated error body): everything from its header on goes.
+        self.pem_open = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*", re.DOTALL)
+        # A kubeconfig, as YAML or JSON: `kind: Config` (not ConfigMap). Redacted whole, from its `apiVersion` to the
+        # end of the text, rather than trusting that every credential field inside it is recognised.
+        self.kubeconfig_kind = re.compile(r"[\"']?\bkind[\"']?\s*:\s*[\"']?Config\b(?![-\w])")
+        # A base64-encoded kubeconfig (a Secret's data) starts with base64("apiVersion").
+        self.kubeconfig_b64 = re.compile(r"YXBpVmVyc2lvbj[A-Za-z0-9+/]{16,}={0,2}")
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    return _Patterns()
 
 
 def _redact_kubeconfig(text: str) -> str:
-    found = _KUBECONFIG_KIND_RE.search(text)
+    found = _patterns().kubeconfig_kind.search(text)
     if found is None:
         return text
     start = text.rfind("apiVersion", 0, found.start())
@@ -175,6 +183,7 @@ def register_secret(value: str) -> None:
     """
     if not value or not value.strip():
         return
+    import json
     from urllib.parse import quote  # rare call; keep it off the start-up path
 
     global _secret_variants
@@ -195,14 +204,15 @@ def redact(text: str) -> str:
     for secret in _secret_variants:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _PEM_BLOCK_RE.sub("[REDACTED PRIVATE KEY]", text)
-    text = _PEM_OPEN_RE.sub("[REDACTED PRIVATE KEY]", text)
+    patterns = _patterns()
+    text = patterns.pem_block.sub("[REDACTED PRIVATE KEY]", text)
+    text = patterns.pem_open.sub("[REDACTED PRIVATE KEY]", text)
     text = _redact_kubeconfig(text)
-    text = _KUBECONFIG_B64_RE.sub("[REDACTED KUBECONFIG]", text)
-    text = _AUTHORIZATION_RE.sub(lambda m: m.group("key") + REDACTED, text)
-    text = _BEARER_RE.sub(lambda m: m.group("scheme") + " " + REDACTED, text)
-    text = _URL_USERINFO_RE.sub(lambda m: m.group("keep") + REDACTED + "@", text)
-    return _KEY_VALUE_RE.sub(lambda m: m.group("key") + REDACTED, text)
+    text = patterns.kubeconfig_b64.sub("[REDACTED KUBECONFIG]", text)
+    text = patterns.authorization.sub(lambda m: m.group("key") + REDACTED, text)
+    text = patterns.bearer.sub(lambda m: m.group("scheme") + " " + REDACTED, text)
+    text = patterns.url_userinfo.sub(lambda m: m.group("keep") + REDACTED + "@", text)
+    return patterns.key_value.sub(lambda m: m.group("key") + REDACTED, text)
 
 
 def _redact_value(value: Any) -> Any:
@@ -227,6 +237,8 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(message)
         record.args = None
         if record.exc_info and record.exc_info[0] is not None:
+            import traceback
+
             record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
             # The formatter would otherwise render the live exception again, unredacted.
             record.exc_info = None
@@ -268,6 +280,9 @@ class JsonFormatter(logging.Formatter):
     """One hclog-style JSON object per line: ``@level``, ``@message``, ``@module``, ``@timestamp`` plus fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        import datetime
+        import json
+
         stamp = datetime.datetime.fromtimestamp(record.created, tz=datetime.UTC)
         entry: dict[str, Any] = {
             "@level": _LEVEL_NAMES.get(record.levelno) or _hclog_level(record.levelno),

@@ -31,13 +31,10 @@ servicer's ``stop_requested`` event, when it has one, so that waits in flight re
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -275,8 +272,7 @@ class PluginServer:
         grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(_stdio(), server)
         server.add_generic_rpc_handlers((_health_handler(),))
 
-        # mkdtemp creates the directory with mode 0700: nobody else can reach a socket inside it.
-        self.socket_dir = tempfile.mkdtemp(prefix="tfplugin-", dir=self._environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
+        self.socket_dir = _private_directory(self._environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
         self.socket_path = os.path.join(self.socket_dir, "plugin.sock")
         try:
             if client_cert:
@@ -296,7 +292,7 @@ class PluginServer:
                 server.start()
         except BaseException:
             server.stop(None)
-            shutil.rmtree(self.socket_dir, ignore_errors=True)
+            _remove_directory(self.socket_dir)
             raise
         self._server = server
         logger.debug(
@@ -339,8 +335,35 @@ class PluginServer:
             self._terminator.close(drain_seconds=0.5)
             self._terminator = None
         if self.socket_dir is not None:
-            shutil.rmtree(self.socket_dir, ignore_errors=True)
+            _remove_directory(self.socket_dir)
             self.socket_dir = None
+
+
+def _private_directory(parent: str | None) -> str:
+    """Create a fresh directory only the current user can enter (mode 0700) for the sockets."""
+    # tempfile.mkdtemp would do, but importing tempfile (and shutil, bz2, lzma behind it) costs start-up time.
+    base = parent or os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(base, f"tfplugin-{os.urandom(6).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)  # exactly 0700, whatever the umask
+        return path
+    raise FileExistsError(f"could not create a private directory in {base}")
+
+
+def _remove_directory(path: str) -> None:
+    """Remove the socket directory; it only ever holds our sockets, so no recursive walk is needed."""
+    try:
+        for name in os.listdir(path):
+            os.unlink(os.path.join(path, name))
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        logger.debug("could not remove %s: %s", path, exc)
 
 
 def _server_tls_context(certificate: ServerCertificate, client_cert_pem: str) -> ssl.SSLContext:
@@ -597,6 +620,8 @@ def serve(
 
 
 def _print_reattach(full_name: str, socket_path: str) -> None:
+    import json
+
     reattach = {
         full_name: {
             "Protocol": "grpc",
