@@ -10,7 +10,8 @@ and time, per launch:
   returns; measured with a P-256 client key, because grpcio cannot sign with P-521);
 
 next to two baselines measured in the same run, interleaved launch by launch so that machine noise hits all alike:
-``python3 -c pass`` (the floor: the same interpreter the launcher runs) and ``terraform version`` (a Go binary's start-up).
+``python3 -c pass`` (the floor: the same interpreter the launcher runs) and ``terraform version`` (a Go binary's
+start-up).
 """
 
 from __future__ import annotations
@@ -221,12 +222,12 @@ def _handshake_only(launcher: Path, env: dict[str, str]) -> float:
 def report(series: dict[str, Series], launches: int) -> str:
     handshake = series["handshake"].median
     rows = [f"Start-up, {launches} launches each, interleaved (milliseconds):", ""]
-    rows.append(f"  {'':<78} {'median':>8} {'min':>7} {'p90':>7}  handshake ÷ this")
+    rows.append(f"  {'':<78} {'median':>8} {'min':>7} {'p90':>7}  handshake / this")
     for key in ("handshake", "answer", "python", "terraform"):
         if key not in series:
             continue
         item = series[key]
-        ratio = f"{handshake / item.median:6.2f}×"
+        ratio = f"{handshake / item.median:6.2f}x"
         rows.append(f"  {item.name:<78} {item.median:8.1f} {min(item.samples):7.1f} {item.quantile(0.9):7.1f}  {ratio}")
     verdict = "OK" if handshake <= BUDGET_MS else "OVER BUDGET"
     rows += ["", f"Budget: median start → handshake ≤ {BUDGET_MS:.0f} ms: {handshake:.1f} ms, {verdict}"]
