@@ -70,8 +70,21 @@ class Running:
             task.cancel()
         if self.background:
             await asyncio.gather(*self.background, return_exceptions=True)
+        open_transports = [
+            handler.transport
+            for runner in self.runners
+            if runner.server is not None
+            for handler in runner.server.connections
+            if handler.transport is not None
+        ]
         for runner in reversed(self.runners):
             await runner.cleanup()
+        # A TLS close waits (up to 30 s) for the peer's close_notify; clients that keep idle connections open never
+        # send it, so abort what is left and let the loop run the connection_lost callbacks before it stops.
+        for transport in open_transports:
+            transport.abort()
+        for _ in range(3):
+            await asyncio.sleep(0)
         if self.saver is not None:
             self.saver.flush()
         if self.temp_dir is not None:
@@ -144,7 +157,7 @@ async def start(config: Config) -> Running:
         if cert_dir is None:
             temp_dir = cert_dir = Path(tempfile.mkdtemp(prefix="tkg-sim-tls-"))
         extra = () if config.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::") else (config.host,)
-        certs = tls.make_certificates(cert_dir, extra)
+        certs = await asyncio.to_thread(tls.make_certificates, cert_dir, extra)
         ssl_context = tls.server_context(certs)
         ca_file = certs.ca_file
     scheme = "https" if config.tls else "http"
@@ -159,10 +172,10 @@ async def start(config: Config) -> Running:
     runners: list[web.AppRunner] = []
     try:
         for application, sock in zip(apps, (vcenter_sock, supervisor_sock), strict=True):
-            runner = web.AppRunner(application, access_log=None, handle_signals=False)
+            runner = web.AppRunner(application, access_log=None, handle_signals=False, shutdown_timeout=2.0)
             await runner.setup()
             runners.append(runner)
-            await web.SockSite(runner, sock, ssl_context=ssl_context, shutdown_timeout=2.0).start()
+            await web.SockSite(runner, sock, ssl_context=ssl_context).start()
         background: list[asyncio.Task[Any]] = []
         if supervisor is not None and hasattr(supervisor, "start_background"):
             background = list(supervisor.start_background(world))
