@@ -10,14 +10,20 @@ import dataclasses
 import os
 from typing import Any
 
+from ._naming import PROVIDER_NAME
+from .data_sources import content_library as content_library_data
+from .data_sources import storage_policy as storage_policy_data
+from .data_sources import supervisor as supervisor_data
+from .data_sources import supervisor_namespace as supervisor_namespace_data
+from .data_sources import vm_class as vm_class_data
 from .framework import durations, logs, validators
 from .framework import types as t
 from .framework.resource import Context, Provider
 from .framework.schema import Attribute, Block, Schema
+from .resources import supervisor_namespace, vm_class
 
 __all__ = ["FULL_NAME", "PROVIDER_NAME", "ProviderSettings", "TkgProvider", "new_servicer"]
 
-PROVIDER_NAME = "tkg"
 FULL_NAME = "registry.terraform.io/tkg-oss/tkg"
 
 DEFAULT_API_TIMEOUT = "5m"
@@ -113,8 +119,14 @@ def _truthy(text: str) -> bool:
 class TkgProvider(Provider):
     full_name = FULL_NAME
     schema = SCHEMA
-    resources = ()
-    data_sources = ()
+    resources = (vm_class.VmClassResource, supervisor_namespace.SupervisorNamespaceResource)
+    data_sources = (
+        supervisor_data.SupervisorDataSource,
+        storage_policy_data.StoragePolicyDataSource,
+        content_library_data.ContentLibraryDataSource,
+        vm_class_data.VmClassDataSource,
+        supervisor_namespace_data.SupervisorNamespaceDataSource,
+    )
 
     def configure(self, ctx: Context, config: dict[str, Any]) -> Any:
         values: dict[str, Any] = {}

@@ -13,7 +13,18 @@ from typing import Any
 from . import durations
 from .schema import Validator
 
-__all__ = ["between", "dns1123_label", "duration", "json_object", "length_between", "matches", "one_of", "unique"]
+__all__ = [
+    "between",
+    "dns1123_label",
+    "duration",
+    "each",
+    "integer",
+    "json_object",
+    "length_between",
+    "matches",
+    "one_of",
+    "unique",
+]
 
 
 def one_of(*allowed: Any) -> Validator:
@@ -98,6 +109,30 @@ def unique(*fields: str) -> Validator:
             if key in seen:
                 return f"duplicate {'/'.join(fields)} {key if len(key) > 1 else key[0]!r}; each must be unique."
             seen.add(key)
+        return None
+
+    return check
+
+
+def integer(value: Any) -> str | None:
+    """A whole number (Terraform numbers may carry fractions)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        return f"{value!r} is not a whole number."
+    return None
+
+
+def each(*checks: Validator) -> Validator:
+    """For a list, set or map value: every element (map value) passes ``checks``; the message names the element."""
+
+    def check(value: Any) -> str | None:
+        elements = value.values() if isinstance(value, dict) else value
+        for element in elements:
+            if element is None:
+                return "elements must not be null."
+            for inner in checks:
+                message = inner(element)
+                if message:
+                    return f"element {element!r}: {message}"
         return None
 
     return check

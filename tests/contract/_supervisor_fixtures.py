@@ -48,10 +48,20 @@ class SupervisorEnv:
     def client(self, token: str | None = None) -> httpx.Client:
         """An httpx client for the Supervisor with the admin (or given) bearer token."""
         return httpx.Client(
-            base_url=self.url, verify=self.ca_file, headers={"Authorization": f"Bearer {token or self.token}"}, timeout=30
+            base_url=self.url,
+            verify=self.ca_file,
+            headers={"Authorization": f"Bearer {token or self.token}"},
+            timeout=30,
         )
 
-    def kubectl(self, *args: str, kubeconfig: Path | None = None, timeout: float = 60, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self,
+        *args: str,
+        kubeconfig: Path | None = None,
+        timeout: float = 60,
+        check: bool = True,
+        stdin: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run the kubectl on PATH against this simulator."""
         env = {**os.environ, "KUBECONFIG": str(kubeconfig or self.kubeconfig), "HOME": str(self.workdir)}
         result = subprocess.run(
@@ -157,9 +167,13 @@ def start_env(tmp: Path, *, delay_scale: float, namespace: str = "demo-ns") -> I
                 {
                     "apiVersion": "v1",
                     "kind": "Config",
-                    "clusters": [{"name": "tkg-sim", "cluster": {"server": sim.supervisor_url, "certificate-authority": ca_file}}],
+                    "clusters": [
+                        {"name": "tkg-sim", "cluster": {"server": sim.supervisor_url, "certificate-authority": ca_file}}
+                    ],
                     "users": [{"name": "admin", "user": {"token": token}}],
-                    "contexts": [{"name": namespace, "context": {"cluster": "tkg-sim", "user": "admin", "namespace": namespace}}],
+                    "contexts": [
+                        {"name": namespace, "context": {"cluster": "tkg-sim", "user": "admin", "namespace": namespace}}
+                    ],
                     "current-context": namespace,
                 }
             )
@@ -209,7 +223,9 @@ def cluster_manifest(
                 "version": version,
                 "controlPlane": {"replicas": control_plane},
                 "workers": {
-                    "machineDeployments": [{"class": "node-pool", "name": pool, "replicas": n} for pool, n in pools.items()]
+                    "machineDeployments": [
+                        {"class": "node-pool", "name": pool, "replicas": n} for pool, n in pools.items()
+                    ]
                 },
                 "variables": [{"name": "vmClass", "value": vm_class}, {"name": "storageClass", "value": storage_class}],
             },

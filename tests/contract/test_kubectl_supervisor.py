@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures are imported from _supervisor_fixtures and requested by name)
 """The real kubectl (the one on PATH) against tkg-sim's Supervisor: apply, get, get -w, patch, wait, delete, and a
 workload cluster's own API through the kubeconfig Secret."""
 
@@ -67,7 +68,11 @@ def test_wait_for_ready(supervisor: SupervisorEnv) -> None:
 def test_get_watch_streams_changes(supervisor: SupervisorEnv) -> None:
     _apply(supervisor, cluster_manifest("kc-watch", supervisor.namespace))
     supervisor.wait_for(lambda: is_ready(supervisor.get_cluster("kc-watch")), what="kc-watch ready")
-    env = {"KUBECONFIG": str(supervisor.kubeconfig), "HOME": str(supervisor.workdir), "PATH": __import__("os").environ["PATH"]}
+    env = {
+        "KUBECONFIG": str(supervisor.kubeconfig),
+        "HOME": str(supervisor.workdir),
+        "PATH": __import__("os").environ["PATH"],
+    }
     watcher = subprocess.Popen(
         ["kubectl", "get", "cluster", "kc-watch", "-w", "-o", "json", "--request-timeout=6s"],
         stdout=subprocess.PIPE,
@@ -101,7 +106,9 @@ def test_get_watch_streams_changes(supervisor: SupervisorEnv) -> None:
 
 def test_patch_merge_json_and_strategic_is_415(supervisor: SupervisorEnv) -> None:
     _apply(supervisor, cluster_manifest("kc-patch", supervisor.namespace))
-    supervisor.kubectl("patch", "cluster", "kc-patch", "--type", "merge", "-p", '{"metadata":{"labels":{"tier":"gold"}}}')
+    supervisor.kubectl(
+        "patch", "cluster", "kc-patch", "--type", "merge", "-p", '{"metadata":{"labels":{"tier":"gold"}}}'
+    )
     supervisor.kubectl(
         "patch",
         "cluster",
@@ -115,7 +122,9 @@ def test_patch_merge_json_and_strategic_is_415(supervisor: SupervisorEnv) -> Non
     assert obj is not None
     assert obj["metadata"]["labels"]["tier"] == "gold"
     assert obj["spec"]["topology"]["workers"]["machineDeployments"][0]["replicas"] == 2
-    strategic = supervisor.kubectl("patch", "cluster", "kc-patch", "-p", '{"metadata":{"labels":{"a":"b"}}}', check=False)
+    strategic = supervisor.kubectl(
+        "patch", "cluster", "kc-patch", "-p", '{"metadata":{"labels":{"a":"b"}}}', check=False
+    )
     assert strategic.returncode != 0
     assert "strategic-merge-patch" in strategic.stderr
 
@@ -131,7 +140,9 @@ def test_delete_waits_for_finalizer(supervisor: SupervisorEnv) -> None:
 
 
 def test_workload_cluster_get_nodes(supervisor: SupervisorEnv) -> None:
-    _apply(supervisor, cluster_manifest("kc-nodes", supervisor.namespace, control_plane=3, pools={"np-a": 2, "np-b": 1}))
+    _apply(
+        supervisor, cluster_manifest("kc-nodes", supervisor.namespace, control_plane=3, pools={"np-a": 2, "np-b": 1})
+    )
     supervisor.wait_for(lambda: is_ready(supervisor.get_cluster("kc-nodes")), what="kc-nodes ready")
     kubeconfig = supervisor.workload_kubeconfig("kc-nodes")
     out = supervisor.kubectl("get", "nodes", "--no-headers", kubeconfig=kubeconfig).stdout

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures are imported from _supervisor_fixtures and requested by name)
 """The official ``kubernetes`` Python client against tkg-sim's Supervisor: CustomObjectsApi, DynamicClient, watch,
 admission errors, optimistic concurrency, finalizers, server-side apply, RBAC and authentication."""
 
@@ -48,14 +49,20 @@ def test_custom_objects_crud_and_server_fields(supervisor: SupervisorEnv) -> Non
     assert "status" not in created
     got = api.get_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, "py-crud")
     assert got["metadata"]["uid"] == meta["uid"]
-    listed = api.list_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, label_selector="team=payments")
+    listed = api.list_namespaced_custom_object(
+        GROUP, VERSION, supervisor.namespace, PLURAL, label_selector="team=payments"
+    )
     assert "py-crud" in [i["metadata"]["name"] for i in listed["items"]]
     assert int(listed["metadata"]["resourceVersion"]) >= int(meta["resourceVersion"])
     none = api.list_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, label_selector="!team")
     assert "py-crud" not in [i["metadata"]["name"] for i in none["items"]]
-    by_set = api.list_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, label_selector="team in (payments,ops)")
+    by_set = api.list_namespaced_custom_object(
+        GROUP, VERSION, supervisor.namespace, PLURAL, label_selector="team in (payments,ops)"
+    )
     assert "py-crud" in [i["metadata"]["name"] for i in by_set["items"]]
-    by_field = api.list_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, field_selector="metadata.name=py-crud")
+    by_field = api.list_namespaced_custom_object(
+        GROUP, VERSION, supervisor.namespace, PLURAL, field_selector="metadata.name=py-crud"
+    )
     assert [i["metadata"]["name"] for i in by_field["items"]] == ["py-crud"]
     with pytest.raises(ApiException) as exists:
         _create(supervisor, cluster_manifest("py-crud", supervisor.namespace))
@@ -68,7 +75,9 @@ def test_generation_moves_on_spec_only_and_status_is_separate(supervisor: Superv
     _create(supervisor, cluster_manifest("py-gen", supervisor.namespace))
     supervisor.wait_for(lambda: is_ready(supervisor.get_cluster("py-gen")), what="py-gen ready")
     before = api.get_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, "py-gen")
-    labelled = api.patch_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, "py-gen", {"metadata": {"labels": {"x": "1"}}})
+    labelled = api.patch_namespaced_custom_object(
+        GROUP, VERSION, supervisor.namespace, PLURAL, "py-gen", {"metadata": {"labels": {"x": "1"}}}
+    )
     assert labelled["metadata"]["generation"] == before["metadata"]["generation"]
     # A spec write cannot change status ...
     sneaky = api.patch_namespaced_custom_object(
@@ -77,7 +86,12 @@ def test_generation_moves_on_spec_only_and_status_is_separate(supervisor: Superv
     assert sneaky["status"]["phase"] == "Provisioned"
     # ... and a status write cannot change spec.
     status_write = api.patch_namespaced_custom_object_status(
-        GROUP, VERSION, supervisor.namespace, PLURAL, "py-gen", {"spec": {"paused": True}, "status": {"failureMessage": "x"}}
+        GROUP,
+        VERSION,
+        supervisor.namespace,
+        PLURAL,
+        "py-gen",
+        {"spec": {"paused": True}, "status": {"failureMessage": "x"}},
     )
     assert "paused" not in status_write["spec"]
     assert status_write["status"]["failureMessage"] == "x"
@@ -107,7 +121,12 @@ def test_stale_resource_version_is_409_conflict(supervisor: SupervisorEnv) -> No
     assert "the object has been modified" in body["message"]
     with pytest.raises(ApiException) as patch_conflict:
         api.patch_namespaced_custom_object(
-            GROUP, VERSION, supervisor.namespace, PLURAL, "py-stale", {"metadata": {"resourceVersion": "1", "labels": {"a": "b"}}}
+            GROUP,
+            VERSION,
+            supervisor.namespace,
+            PLURAL,
+            "py-stale",
+            {"metadata": {"resourceVersion": "1", "labels": {"a": "b"}}},
         )
     assert patch_conflict.value.status == 409
     fresh = api.get_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, "py-stale")
@@ -120,16 +139,62 @@ def test_stale_resource_version_is_409_conflict(supervisor: SupervisorEnv) -> No
     ("mutate", "field", "reason"),
     [
         (lambda m: m["metadata"].update(name="Bad_Name"), "metadata.name", "FieldValueInvalid"),
-        (lambda m: m["spec"]["topology"].update(variables=[{"name": "storageClass", "value": "vsan-default-storage-policy"}]), "spec.topology.variables", "FieldValueRequired"),
-        (lambda m: m["spec"]["topology"]["variables"].__setitem__(0, {"name": "vmClass", "value": "guaranteed-8xlarge"}), "spec.topology.variables[0].value", "FieldValueInvalid"),
-        (lambda m: m["spec"]["topology"]["variables"].__setitem__(1, {"name": "storageClass", "value": "tkg-silver"}), "spec.topology.variables[1].value", "FieldValueInvalid"),
-        (lambda m: m["spec"]["topology"].update({"class": "no-such-class"}), "spec.topology.class", "FieldValueInvalid"),
+        (
+            lambda m: m["spec"]["topology"].update(
+                variables=[{"name": "storageClass", "value": "vsan-default-storage-policy"}]
+            ),
+            "spec.topology.variables",
+            "FieldValueRequired",
+        ),
+        (
+            lambda m: m["spec"]["topology"]["variables"].__setitem__(
+                0, {"name": "vmClass", "value": "guaranteed-8xlarge"}
+            ),
+            "spec.topology.variables[0].value",
+            "FieldValueInvalid",
+        ),
+        (
+            lambda m: m["spec"]["topology"]["variables"].__setitem__(
+                1, {"name": "storageClass", "value": "tkg-silver"}
+            ),
+            "spec.topology.variables[1].value",
+            "FieldValueInvalid",
+        ),
+        (
+            lambda m: m["spec"]["topology"].update({"class": "no-such-class"}),
+            "spec.topology.class",
+            "FieldValueInvalid",
+        ),
         (lambda m: m["spec"]["topology"].update({"class": ""}), "spec.topology.class", "FieldValueRequired"),
-        (lambda m: m["spec"]["topology"]["workers"]["machineDeployments"].append({"class": "node-pool", "name": "np-1"}), "spec.topology.workers.machineDeployments[1].name", "FieldValueInvalid"),
-        (lambda m: m["spec"]["clusterNetwork"]["pods"].update(cidrBlocks=["not-a-cidr"]), "spec.clusterNetwork.pods.cidrBlocks[0]", "FieldValueInvalid"),
-        (lambda m: m["spec"]["topology"]["variables"].append({"name": "noSuchVariable", "value": 1}), "spec.topology.variables", "FieldValueRequired"),
+        (
+            lambda m: m["spec"]["topology"]["workers"]["machineDeployments"].append(
+                {"class": "node-pool", "name": "np-1"}
+            ),
+            "spec.topology.workers.machineDeployments[1].name",
+            "FieldValueInvalid",
+        ),
+        (
+            lambda m: m["spec"]["clusterNetwork"]["pods"].update(cidrBlocks=["not-a-cidr"]),
+            "spec.clusterNetwork.pods.cidrBlocks[0]",
+            "FieldValueInvalid",
+        ),
+        (
+            lambda m: m["spec"]["topology"]["variables"].append({"name": "noSuchVariable", "value": 1}),
+            "spec.topology.variables",
+            "FieldValueRequired",
+        ),
     ],
-    ids=["name", "missing-vmClass", "unbound-vmClass", "storage-not-in-namespace", "missing-class", "empty-class", "duplicate-pool", "cidr", "unknown-variable"],
+    ids=[
+        "name",
+        "missing-vmClass",
+        "unbound-vmClass",
+        "storage-not-in-namespace",
+        "missing-class",
+        "empty-class",
+        "duplicate-pool",
+        "cidr",
+        "unknown-variable",
+    ],
 )
 def test_admission_rejects_with_422_and_causes(supervisor: SupervisorEnv, mutate: Any, field: str, reason: str) -> None:
     manifest = cluster_manifest("py-invalid", supervisor.namespace)
@@ -160,7 +225,9 @@ def test_unresolvable_release_is_denied_by_the_tkr_resolver(supervisor: Supervis
 
 
 def test_resolver_rewrites_version_and_injects_tkr_data(supervisor: SupervisorEnv) -> None:
-    created = _create(supervisor, cluster_manifest("py-tkr-ok", supervisor.namespace, version="v1.31.4+vmware.1-fips-vkr.3"))
+    created = _create(
+        supervisor, cluster_manifest("py-tkr-ok", supervisor.namespace, version="v1.31.4+vmware.1-fips-vkr.3")
+    )
     assert created["spec"]["topology"]["version"] == "v1.31.4+vmware.1-fips"
     assert created["metadata"]["labels"]["run.tanzu.vmware.com/tkr"] == "v1.31.4---vmware.1-fips-vkr.3"
     names = [v["name"] for v in created["spec"]["topology"]["variables"]]
@@ -199,7 +266,9 @@ def test_finalizers_and_deletion_timestamp(supervisor: SupervisorEnv) -> None:
     deleted = api.delete_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, "py-final")
     assert deleted["metadata"]["deletionTimestamp"]
     held = supervisor.wait_for(
-        lambda: (c := supervisor.get_cluster("py-final")) and c["metadata"].get("finalizers") == ["example.com/hold"] and c,
+        lambda: (
+            (c := supervisor.get_cluster("py-final")) and c["metadata"].get("finalizers") == ["example.com/hold"] and c
+        ),
         what="controller finalizer removed",
     )
     assert held["status"]["phase"] == "Deleting"
@@ -207,11 +276,21 @@ def test_finalizers_and_deletion_timestamp(supervisor: SupervisorEnv) -> None:
     assert again["metadata"]["deletionTimestamp"] == deleted["metadata"]["deletionTimestamp"]
     with pytest.raises(ApiException) as no_new:
         api.patch_namespaced_custom_object(
-            GROUP, VERSION, supervisor.namespace, PLURAL, "py-final", {"metadata": {"finalizers": ["example.com/hold", "another"]}}
+            GROUP,
+            VERSION,
+            supervisor.namespace,
+            PLURAL,
+            "py-final",
+            {"metadata": {"finalizers": ["example.com/hold", "another"]}},
         )
     assert no_new.value.status == 422
     api.patch_namespaced_custom_object(
-        GROUP, VERSION, supervisor.namespace, PLURAL, "py-final", [{"op": "remove", "path": "/metadata/finalizers"}],
+        GROUP,
+        VERSION,
+        supervisor.namespace,
+        PLURAL,
+        "py-final",
+        [{"op": "remove", "path": "/metadata/finalizers"}],
         _content_type="application/json-patch+json",
     )
     assert supervisor.get_cluster("py-final") is None
@@ -322,7 +401,13 @@ def test_watch_with_expired_resource_version_is_410(supervisor: SupervisorEnv) -
             )
     with pytest.raises(ApiException) as gone:
         for _event in watch.Watch().stream(
-            api.list_namespaced_custom_object, GROUP, VERSION, supervisor.namespace, PLURAL, resource_version="1", timeout_seconds=2
+            api.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            supervisor.namespace,
+            PLURAL,
+            resource_version="1",
+            timeout_seconds=2,
         ):
             pass
     assert gone.value.status == 410
@@ -333,7 +418,9 @@ def test_read_only_user_is_forbidden_on_writes(supervisor: SupervisorEnv) -> Non
     listed = api.list_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL)
     assert listed["kind"] == "ClusterList"
     with pytest.raises(ApiException) as forbidden:
-        api.create_namespaced_custom_object(GROUP, VERSION, supervisor.namespace, PLURAL, cluster_manifest("py-ro", supervisor.namespace))
+        api.create_namespaced_custom_object(
+            GROUP, VERSION, supervisor.namespace, PLURAL, cluster_manifest("py-ro", supervisor.namespace)
+        )
     assert forbidden.value.status == 403
     body = _status(forbidden.value)
     assert body["reason"] == "Forbidden"

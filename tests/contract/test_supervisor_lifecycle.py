@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures are imported from _supervisor_fixtures and requested by name)
 """Cluster lifecycle (create → Ready → scale → upgrade → delete) with instant and with scaled delays, the vCenter →
 Supervisor mirror, fault knobs, and 50 concurrent clients."""
 
@@ -25,9 +26,13 @@ pytestmark = pytest.mark.contract
 SILVER_POLICY = "f4e5bade-15a2-4805-bf8e-52318c4ce443"
 
 
-def _patch(env: SupervisorEnv, name: str, body: Any, content_type: str = "application/merge-patch+json") -> dict[str, Any]:
+def _patch(
+    env: SupervisorEnv, name: str, body: Any, content_type: str = "application/merge-patch+json"
+) -> dict[str, Any]:
     with env.client() as http:
-        response = http.patch(CLUSTERS.format(ns=env.namespace) + f"/{name}", json=body, headers={"Content-Type": content_type})
+        response = http.patch(
+            CLUSTERS.format(ns=env.namespace) + f"/{name}", json=body, headers={"Content-Type": content_type}
+        )
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -42,7 +47,10 @@ def _nodes(env: SupervisorEnv, name: str) -> list[tuple[str, str]]:
 def _run_lifecycle(env: SupervisorEnv, name: str) -> list[str]:
     """Drive one cluster through its whole life; returns the TopologyReconciled reasons seen while upgrading."""
     with env.client() as http:
-        response = http.post(CLUSTERS.format(ns=env.namespace), json=cluster_manifest(name, env.namespace, control_plane=1, pools={"np-1": 1, "np-2": 1}))
+        response = http.post(
+            CLUSTERS.format(ns=env.namespace),
+            json=cluster_manifest(name, env.namespace, control_plane=1, pools={"np-1": 1, "np-2": 1}),
+        )
     assert response.status_code == 201, response.text
     phases = set()
 
@@ -56,8 +64,10 @@ def _run_lifecycle(env: SupervisorEnv, name: str) -> list[str]:
     assert obj is not None
     assert obj["spec"]["controlPlaneEndpoint"]["port"] > 0
     assert obj["status"]["phase"] == "Provisioned"
-    assert [c["type"] for c in obj["status"]["conditions"]][0] == "Ready"
-    assert sorted(_nodes(env, name)) == [("<none>", "v1.30.8+vmware.1-fips")] * 2 + [("control-plane", "v1.30.8+vmware.1-fips")]
+    assert obj["status"]["conditions"][0]["type"] == "Ready"
+    assert sorted(_nodes(env, name)) == [("<none>", "v1.30.8+vmware.1-fips")] * 2 + [
+        ("control-plane", "v1.30.8+vmware.1-fips")
+    ]
 
     # Scale: 3 control-plane machines, pool np-1 to 2 workers.
     scaled = _patch(env, name, {"spec": {"topology": {"controlPlane": {"replicas": 3}}}})
@@ -67,8 +77,14 @@ def _run_lifecycle(env: SupervisorEnv, name: str) -> list[str]:
     env.wait_for(lambda: is_ready(env.get_cluster(name)), what=f"{name} scaled")
     assert len(_nodes(env, name)) == 6
     with env.client() as http:
-        mds = http.get(f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{env.namespace}/machinedeployments", params={"labelSelector": f"cluster.x-k8s.io/cluster-name={name}"}).json()["items"]
-    assert sorted((md["metadata"]["labels"]["topology.cluster.x-k8s.io/deployment-name"], md["status"]["readyReplicas"]) for md in mds) == [("np-1", 2), ("np-2", 1)]
+        mds = http.get(
+            f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{env.namespace}/machinedeployments",
+            params={"labelSelector": f"cluster.x-k8s.io/cluster-name={name}"},
+        ).json()["items"]
+    assert sorted(
+        (md["metadata"]["labels"]["topology.cluster.x-k8s.io/deployment-name"], md["status"]["readyReplicas"])
+        for md in mds
+    ) == [("np-1", 2), ("np-2", 1)]
 
     # Upgrade by one minor: control plane first, then the pools.
     _patch(env, name, {"spec": {"topology": {"version": "v1.31.4---vmware.1-fips-vkr.3"}}})
@@ -94,7 +110,10 @@ def _run_lifecycle(env: SupervisorEnv, name: str) -> list[str]:
     env.wait_for(lambda: env.get_cluster(name) is None, what=f"{name} deleted")
     with env.client() as http:
         assert http.get(f"/api/v1/namespaces/{env.namespace}/secrets/{name}-kubeconfig").status_code == 404
-        left = http.get(f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{env.namespace}/machinedeployments", params={"labelSelector": f"cluster.x-k8s.io/cluster-name={name}"}).json()["items"]
+        left = http.get(
+            f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{env.namespace}/machinedeployments",
+            params={"labelSelector": f"cluster.x-k8s.io/cluster-name={name}"},
+        ).json()["items"]
     assert left == []
     assert "Provisioned" in phases
     return reasons
@@ -113,7 +132,12 @@ def test_lifecycle_with_small_delays_shows_rollout_order(slow_supervisor: Superv
 def test_phases_in_order_with_small_delays(slow_supervisor: SupervisorEnv) -> None:
     env = slow_supervisor
     with env.client() as http:
-        assert http.post(CLUSTERS.format(ns=env.namespace), json=cluster_manifest("phases", env.namespace, control_plane=3)).status_code == 201
+        assert (
+            http.post(
+                CLUSTERS.format(ns=env.namespace), json=cluster_manifest("phases", env.namespace, control_plane=3)
+            ).status_code
+            == 201
+        )
     seen: list[str] = []
 
     def track() -> bool:
@@ -136,18 +160,30 @@ def test_fault_knobs_stuck_and_failed_provisioning(supervisor: SupervisorEnv) ->
     env.sim.call(lambda world: setattr(world.faults, "stuck_provisioning", True))
     try:
         with env.client() as http:
-            assert http.post(CLUSTERS.format(ns=env.namespace), json=cluster_manifest("stuck", env.namespace)).status_code == 201
-        env.wait_for(lambda: ((env.get_cluster("stuck") or {}).get("status") or {}).get("phase") == "Provisioned", what="stuck infra")
+            assert (
+                http.post(CLUSTERS.format(ns=env.namespace), json=cluster_manifest("stuck", env.namespace)).status_code
+                == 201
+            )
+        env.wait_for(
+            lambda: ((env.get_cluster("stuck") or {}).get("status") or {}).get("phase") == "Provisioned",
+            what="stuck infra",
+        )
         stuck = env.get_cluster("stuck")
         assert condition(stuck, "Ready")["status"] == "False"  # type: ignore[index]
         env.sim.call(lambda world: setattr(world.faults, "failed_provisioning", "VMProvisioningFailed"))
         failed = env.wait_for(
-            lambda: (c := env.get_cluster("stuck")) and (c.get("status") or {}).get("phase") == "Failed" and c, what="failed phase"
+            lambda: (c := env.get_cluster("stuck")) and (c.get("status") or {}).get("phase") == "Failed" and c,
+            what="failed phase",
         )
         infra = condition(failed, "InfrastructureReady")
         assert infra is not None and infra["status"] == "False" and infra["reason"] == "VMProvisioningFailed"
     finally:
-        env.sim.call(lambda world: (setattr(world.faults, "stuck_provisioning", False), setattr(world.faults, "failed_provisioning", None)))
+        env.sim.call(
+            lambda world: (
+                setattr(world.faults, "stuck_provisioning", False),
+                setattr(world.faults, "failed_provisioning", None),
+            )
+        )
     env.wait_for(lambda: is_ready(env.get_cluster("stuck")), what="stuck cluster recovers")
 
 
@@ -158,15 +194,35 @@ def test_vsphere_namespace_is_mirrored_and_removed(supervisor: SupervisorEnv) ->
     with env.client() as http:
         quota = http.get("/api/v1/namespaces/team-b/resourcequotas").json()["items"][0]
         assert "tkg-silver.storageclass.storage.k8s.io/requests.storage" in quota["spec"]["hard"]
-        assert http.get("/apis/storage.k8s.io/v1/storageclasses/tkg-silver-latebinding").json()["volumeBindingMode"] == "WaitForFirstConsumer"
-        classes = http.get("/apis/vmoperator.vmware.com/v1alpha2/namespaces/team-b/virtualmachineclasses").json()["items"]
+        assert (
+            http.get("/apis/storage.k8s.io/v1/storageclasses/tkg-silver-latebinding").json()["volumeBindingMode"]
+            == "WaitForFirstConsumer"
+        )
+        classes = http.get("/apis/vmoperator.vmware.com/v1alpha2/namespaces/team-b/virtualmachineclasses").json()[
+            "items"
+        ]
         assert [c["metadata"]["name"] for c in classes] == ["best-effort-xsmall"]
-        assert http.get("/apis/cluster.x-k8s.io/v1beta1/namespaces/team-b/clusterclasses/tanzukubernetescluster").status_code == 200
+        assert (
+            http.get(
+                "/apis/cluster.x-k8s.io/v1beta1/namespaces/team-b/clusterclasses/tanzukubernetescluster"
+            ).status_code
+            == 200
+        )
     # Binding another class in vCenter shows up in the namespace.
-    response = vcenter_call(env.sim, "PATCH", "/api/vcenter/namespaces/instances/team-b", {"vm_service_spec": {"vm_classes": ["best-effort-xsmall", "guaranteed-large"]}})
+    response = vcenter_call(
+        env.sim,
+        "PATCH",
+        "/api/vcenter/namespaces/instances/team-b",
+        {"vm_service_spec": {"vm_classes": ["best-effort-xsmall", "guaranteed-large"]}},
+    )
     assert response.status_code == 204, response.text
     env.wait_for(
-        lambda: env.status_of("/apis/vmoperator.vmware.com/v1alpha2/namespaces/team-b/virtualmachineclasses/guaranteed-large") == 200,
+        lambda: (
+            env.status_of(
+                "/apis/vmoperator.vmware.com/v1alpha2/namespaces/team-b/virtualmachineclasses/guaranteed-large"
+            )
+            == 200
+        ),
         what="guaranteed-large bound",
     )
     assert vcenter_call(env.sim, "DELETE", "/api/vcenter/namespaces/instances/team-b").status_code == 204
@@ -208,4 +264,6 @@ def test_fifty_concurrent_clients(supervisor: SupervisorEnv) -> None:
     with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
         failures = sum(pool.map(worker, range(50)))
     assert failures == 0
-    env.wait_for(lambda: all(env.get_cluster(f"conc-{i}") is None for i in range(50)), what="concurrent clusters deleted")
+    env.wait_for(
+        lambda: all(env.get_cluster(f"conc-{i}") is None for i in range(50)), what="concurrent clusters deleted"
+    )

@@ -130,7 +130,7 @@ def _definition_name(rt: ResourceType) -> str:
 
 def _object_schema(rt: ResourceType) -> dict[str, Any]:
     base = rt.schema or {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    schema = json.loads(json.dumps(base))
+    schema: dict[str, Any] = json.loads(json.dumps(base))
     schema.setdefault("type", "object")
     properties = schema.setdefault("properties", {})
     properties["apiVersion"] = {"type": "string"}
@@ -160,30 +160,31 @@ def _patch_types(rt: ResourceType) -> list[str]:
 _QUERY_PARAMS = ("dryRun", "fieldManager", "fieldValidation")
 
 
+def _v3_operation(rt: ResourceType, action: str, body: list[str] | None) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{_definition_name(rt)}"}
+    operation: dict[str, Any] = {
+        "operationId": f"{action}{rt.kind}",
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}},
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
+    }
+    if body is not None:
+        operation["parameters"] = [
+            {"name": p, "in": "query", "schema": {"type": "string"}, "uniqueItems": True} for p in _QUERY_PARAMS
+        ]
+        operation["requestBody"] = {"content": {t: {"schema": ref} for t in body}, "required": True}
+    return operation
+
+
 def _v3_doc(rt_list: list[ResourceType]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for rt in rt_list:
-        ref = {"$ref": f"#/components/schemas/{_definition_name(rt)}"}
         schemas[_definition_name(rt)] = _object_schema(rt)
-        gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
-        params = [{"name": p, "in": "query", "schema": {"type": "string"}, "uniqueItems": True} for p in _QUERY_PARAMS]
-        ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}
         p = _paths(rt)
 
-        def op(
-            action: str, body: list[str] | None, rt: ResourceType = rt, params: list[dict[str, Any]] = params
-        ) -> dict[str, Any]:
-            operation: dict[str, Any] = {
-                "operationId": f"{action}{rt.kind}",
-                "responses": ok,
-                "x-kubernetes-action": action,
-                "x-kubernetes-group-version-kind": gvk,
-            }
-            if body is not None:
-                operation["parameters"] = params
-                operation["requestBody"] = {"content": {t: {"schema": ref} for t in body}, "required": True}
-            return operation
+        def op(action: str, body: list[str] | None, rt: ResourceType = rt) -> dict[str, Any]:
+            return _v3_operation(rt, action, body)
 
         paths[p["collection"]] = {"get": op("list", None), "post": op("post", ["application/json"])}
         paths[p["item"]] = {

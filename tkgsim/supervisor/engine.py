@@ -76,9 +76,10 @@ def _parse(sup: Supervisor, request: web.Request) -> _Target:
         raise _not_served()
     name = rest[1] if len(rest) >= 2 else None
     subresource = rest[2] if len(rest) == 3 else None
-    if subresource is not None and not (subresource == "status" and rt.status_subresource):
-        if not (rt.kind == "Namespace" and subresource == "finalize"):
-            raise _not_served()
+    status_ok = subresource == "status" and rt.status_subresource
+    finalize_ok = rt.kind == "Namespace" and subresource == "finalize"
+    if subresource is not None and not (status_ok or finalize_ok):
+        raise _not_served()
     return _Target(rt, namespace, name, subresource)
 
 
@@ -147,7 +148,8 @@ def _validate_name(rt: ResourceType, obj: dict[str, Any]) -> None:
             )
         else:
             detail = (
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                "and must "
                 "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
             )
@@ -186,7 +188,7 @@ def _check_type(rt: ResourceType, obj: Any, target: _Target) -> dict[str, Any]:
             meta["namespace"] = target.namespace
     if target.name and meta.get("name") and meta["name"] != target.name:
         raise status.bad_request(
-            "the name of the object (%s) does not match the name on the URL (%s)" % (meta["name"], target.name)
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({target.name})"
         )
     if target.name and not meta.get("name"):
         meta["name"] = target.name

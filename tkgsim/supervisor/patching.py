@@ -165,11 +165,13 @@ def json_patch(target: Any, operations: Any) -> Any:
                     raise status.KubeError(
                         422,
                         "Invalid",
-                        f"the server rejected our request due to an error in our request: testing value {op['path']} failed",
+                        "the server rejected our request due to an error in our request: "
+                        f"testing value {op['path']} failed",
                     )
             else:
                 raise status.bad_request(
-                    f"the server rejected our request due to an error in our request: unexpected kind of operation {kind!r}"
+                    "the server rejected our request due to an error in our request: "
+                    f"unexpected kind of operation {kind!r}"
                 )
         except (KeyError, IndexError, ValueError, TypeError) as exc:
             raise status.KubeError(

@@ -42,6 +42,38 @@ def _split_requirements(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+def _in_check(key: str, values: set[str], *, negate: bool) -> Callable[[dict[str, str]], bool]:
+    def check(labels: dict[str, str]) -> bool:
+        inside = key in labels and labels[key] in values
+        return not inside if negate else inside
+
+    return check
+
+
+def _equals_check(key: str, value: str, *, negate: bool) -> Callable[[dict[str, str]], bool]:
+    def check(labels: dict[str, str]) -> bool:
+        if negate:
+            return labels.get(key) != value
+        return key in labels and labels[key] == value
+
+    return check
+
+
+def _exists_check(key: str, *, negate: bool) -> Callable[[dict[str, str]], bool]:
+    def check(labels: dict[str, str]) -> bool:
+        return (key not in labels) if negate else (key in labels)
+
+    return check
+
+
+def _field_check(path: str, value: str, *, negate: bool) -> Matcher:
+    def check(obj: dict[str, Any]) -> bool:
+        found = _lookup(obj, path)
+        return found != value if negate else found == value
+
+    return check
+
+
 def parse_label_selector(text: str | None) -> Matcher:
     """A predicate on objects for a label selector string; 400 BadRequest if it does not parse."""
     if not text:
@@ -52,26 +84,17 @@ def parse_label_selector(text: str | None) -> Matcher:
         if match:
             key, op, raw_values = match.groups()
             values = {v.strip() for v in raw_values.split(",") if v.strip()}
-            if op == "in":
-                checks.append(lambda labels, k=key, vs=values: k in labels and labels[k] in vs)
-            else:
-                checks.append(lambda labels, k=key, vs=values: k not in labels or labels[k] not in vs)
+            checks.append(_in_check(key, values, negate=op == "notin"))
             continue
         match = _OP_RE.match(requirement)
         if match:
             key, op, value = match.groups()
-            if op == "!=":
-                checks.append(lambda labels, k=key, v=value: labels.get(k) != v)
-            else:
-                checks.append(lambda labels, k=key, v=value: k in labels and labels[k] == v)
+            checks.append(_equals_check(key, value, negate=op == "!="))
             continue
         match = _EXISTS_RE.match(requirement)
         if match:
             negate, key = match.groups()
-            if negate:
-                checks.append(lambda labels, k=key: k not in labels)
-            else:
-                checks.append(lambda labels, k=key: k in labels)
+            checks.append(_exists_check(key, negate=bool(negate)))
             continue
         raise status.bad_request(f"unable to parse requirement: {requirement.strip()!r}")
 
@@ -97,14 +120,11 @@ def parse_field_selector(text: str | None) -> Matcher:
     """A predicate on objects for a field selector string; 400 BadRequest if it does not parse."""
     if not text:
         return lambda _obj: True
-    checks: list[Callable[[dict[str, Any]], bool]] = []
+    checks: list[Matcher] = []
     for requirement in _split_requirements(text):
         match = re.match(r"^\s*([A-Za-z0-9._-]+)\s*(==|!=|=)\s*(.*?)\s*$", requirement)
         if not match:
             raise status.bad_request(f"invalid selector: '{text}'; can't understand '{requirement}'")
         path, op, value = match.groups()
-        if op == "!=":
-            checks.append(lambda obj, p=path, v=value: _lookup(obj, p) != v)
-        else:
-            checks.append(lambda obj, p=path, v=value: _lookup(obj, p) == v)
+        checks.append(_field_check(path, value, negate=op == "!="))
     return lambda obj: all(check(obj) for check in checks)

@@ -1,10 +1,11 @@
 """The Supervisor's object store: plain JSON in ``world.data["k8s"]`` plus an in-memory watch log.
 
-Layout of ``world.data["k8s"]`` (persisted by the core through ``world.on_change``)::
+Layout of ``world.data["k8s"]`` (persisted by the core through ``world.on_change``; keys of ``objects`` are the
+group-qualified plurals, keys inside are ``<namespace>/<name>`` or ``<name>`` for cluster-scoped kinds)::
 
     {
       "resourceVersion": 1234,                       # global, monotonically increasing (etcd-like)
-      "objects": {"clusters.cluster.x-k8s.io": {"demo-ns/prod-1": {...}}, "storageclasses.storage.k8s.io": {"gold": {...}}},
+      "objects": {"clusters.cluster.x-k8s.io": {"demo-ns/prod-1": {...}}, "storageclasses.storage.k8s.io": {...}},
       "controllers": {...},                          # fake-controller progress (see controllers/)
       "mirror": {...},                               # what was mirrored from vCenter (see mirror.py)
       "workloads": {"demo-ns/prod-1": {"token": ...}} # workload-cluster credentials (see workload.py)
@@ -19,6 +20,7 @@ owner-reference garbage collection, and no-op writes that do not bump ``resource
 from __future__ import annotations
 
 import asyncio
+import builtins
 import collections
 import copy
 import logging
@@ -292,9 +294,10 @@ class Store:
         namespace = namespace if rt.namespaced else None
         bucket = self._bucket(rt)
         key = obj_key(namespace, name)
-        old = bucket.get(key)
-        if old is None:
+        found = bucket.get(key)
+        if found is None:
             raise status.not_found(rt.plural, rt.group, name)
+        old = found
         if precondition_rv and precondition_rv != old["metadata"]["resourceVersion"]:
             raise status.conflict(
                 rt.plural,
@@ -337,9 +340,9 @@ class Store:
         self._process_builtin_finalizers(rt, key)
         return copy.deepcopy(result)
 
-    def _dependents(self, owner: dict[str, Any]) -> list[tuple[ResourceType, str]]:
+    def _dependents(self, owner: dict[str, Any]) -> builtins.list[tuple[ResourceType, str]]:
         uid = owner["metadata"].get("uid")
-        found: list[tuple[ResourceType, str]] = []
+        found: builtins.list[tuple[ResourceType, str]] = []
         for rt in self.registry.types:
             for key, obj in list(self._bucket(rt).items()):
                 refs = obj["metadata"].get("ownerReferences") or []
@@ -364,10 +367,13 @@ class Store:
         if "foregroundDeletion" in finalizers:
             deps = self._dependents(obj)
             for dep_rt, dep_key in deps:
-                dep = self._bucket(dep_rt).get(dep_key)
-                if dep is not None and not dep["metadata"].get("deletionTimestamp"):
+                pending = self._bucket(dep_rt).get(dep_key)
+                if pending is not None and not pending["metadata"].get("deletionTimestamp"):
                     self.delete(
-                        dep_rt, dep["metadata"].get("namespace"), dep["metadata"]["name"], propagation="Foreground"
+                        dep_rt,
+                        pending["metadata"].get("namespace"),
+                        pending["metadata"]["name"],
+                        propagation="Foreground",
                     )
             if not self._dependents(obj):
                 finalizers.remove("foregroundDeletion")
@@ -429,9 +435,11 @@ class Store:
                 log.exception("store listener failed for %s %s", kind, rt.key)
         self.world.on_change()
 
-    def watch(self, rt: ResourceType, namespace: str | None, since_rv: int | None) -> tuple[list[Event], Watcher]:
+    def watch(
+        self, rt: ResourceType, namespace: str | None, since_rv: int | None
+    ) -> tuple[builtins.list[Event], Watcher]:
         """Subscribe; returns the events after ``since_rv`` still in the log. 410 Expired if it is too old."""
-        backlog: list[Event] = []
+        backlog: builtins.list[Event] = []
         if since_rv is not None:
             if since_rv < self._log_floor:
                 raise status.expired(f"too old resource version: {since_rv} ({self._log_floor})")

@@ -1,4 +1,4 @@
-"""The CAPI/TKG Cluster controller as a pure function (reference §4.2–4.4).
+"""The CAPI/TKG Cluster controller as a pure function (reference §4.2-4.4).
 
 ``reconcile(cluster, now, state=..., settings=...)`` looks at a Cluster and the controller's private progress record
 (``state``: which simulated machines exist at which version) and returns an :class:`Outcome`: the merge patch for
@@ -323,9 +323,9 @@ def compute_status(cluster: dict[str, Any], state: dict[str, Any], s: Settings, 
         conditions.append(_condition("UpdatesAvailable", False, "AlreadyUpToDate"))
     previous = {c.get("type"): c for c in (cluster.get("status") or {}).get("conditions") or []}
     for cond in conditions:
-        old = previous.get(cond["type"])
-        same = old is not None and old.get("status") == cond["status"]
-        cond["lastTransitionTime"] = old["lastTransitionTime"] if same and old.get("lastTransitionTime") else _iso(now)
+        old: dict[str, Any] = previous.get(cond["type"]) or {}
+        same = old.get("status") == cond["status"] and bool(old.get("lastTransitionTime"))
+        cond["lastTransitionTime"] = old["lastTransitionTime"] if same else _iso(now)
     conditions.sort(key=lambda c: (c["type"] != "Ready", c["type"]))
     if deleting:
         phase = "Deleting"
@@ -363,14 +363,13 @@ def compute_status(cluster: dict[str, Any], state: dict[str, Any], s: Settings, 
     ]
     if deleting:
         v2_conditions.append(_v2("Deleting", True, state.get("deleting") or "WaitingForWorkersDeletion"))
+    previous_v2 = {
+        c.get("type"): c for c in ((cluster.get("status") or {}).get("v1beta2") or {}).get("conditions") or []
+    }
     for cond in v2_conditions:
-        old_v2 = {
-            c.get("type"): c for c in ((cluster.get("status") or {}).get("v1beta2") or {}).get("conditions") or []
-        }.get(cond["type"])
-        same = old_v2 is not None and old_v2.get("status") == cond["status"]
-        cond["lastTransitionTime"] = (
-            old_v2["lastTransitionTime"] if same and old_v2 and old_v2.get("lastTransitionTime") else _iso(now)
-        )
+        old_v2: dict[str, Any] = previous_v2.get(cond["type"]) or {}
+        same = old_v2.get("status") == cond["status"] and bool(old_v2.get("lastTransitionTime"))
+        cond["lastTransitionTime"] = old_v2["lastTransitionTime"] if same else _iso(now)
         cond["observedGeneration"] = status["observedGeneration"]
     status["v1beta2"] = {
         "conditions": v2_conditions,
@@ -404,7 +403,8 @@ def _topology_condition(
             "TopologyReconciled",
             False,
             "TopologyReconcileFailed",
-            "KubeadmControlPlane.controlplane.cluster.x-k8s.io is invalid: spec.replicas: Forbidden: cannot be less than or equal to 0",
+            "KubeadmControlPlane.controlplane.cluster.x-k8s.io is invalid: "
+            "spec.replicas: Forbidden: cannot be less than or equal to 0",
             "Error",
         )
     if replicas % 2 == 0:
@@ -412,7 +412,8 @@ def _topology_condition(
             "TopologyReconciled",
             False,
             "TopologyReconcileFailed",
-            "KubeadmControlPlane.controlplane.cluster.x-k8s.io is invalid: spec.replicas: Forbidden: cannot be an even number when etcd is stacked",
+            "KubeadmControlPlane.controlplane.cluster.x-k8s.io is invalid: "
+            "spec.replicas: Forbidden: cannot be an even number when etcd is stacked",
             "Error",
         )
     cp = state["cp"]
@@ -424,14 +425,16 @@ def _topology_condition(
             "TopologyReconciled",
             False,
             "MachineDeploymentsUpgradePending",
-            f"MachineDeployment(s) {names} rollout and upgrade to version {version} on hold. Control plane is upgrading to version {version}",
+            f"MachineDeployment(s) {names} rollout and upgrade to version {version} on hold. "
+            f"Control plane is upgrading to version {version}",
         )
     if pending_create and cp and cp_upgrading:
         return _condition(
             "TopologyReconciled",
             False,
             "MachineDeploymentsCreatePending",
-            f"MachineDeployment(s) {', '.join(pending_create)} creation on hold. Control plane is upgrading to version {version}",
+            f"MachineDeployment(s) {', '.join(pending_create)} creation on hold. "
+            f"Control plane is upgrading to version {version}",
         )
     outdated = [p for p in pools if p["upToDate"] < p["replicas"]]
     if len(outdated) > 1:
@@ -440,7 +443,8 @@ def _topology_condition(
             "TopologyReconciled",
             False,
             "MachineDeploymentsUpgradePending",
-            f"MachineDeployment(s) {', '.join(p['md'] for p in waiting)} rollout and upgrade to version {version} on hold. "
+            f"MachineDeployment(s) {', '.join(p['md'] for p in waiting)} rollout and upgrade "
+            f"to version {version} on hold. "
             f"MachineDeployment(s) {upgrading['md']} are upgrading",
         )
     return _condition("TopologyReconciled", True)
@@ -659,7 +663,8 @@ def md_objects(cluster: dict[str, Any], state: dict[str, Any]) -> list[dict[str,
                                 else {
                                     "severity": "Warning",
                                     "reason": "WaitingForAvailableMachines",
-                                    "message": f"Minimum availability requires {view['desired']} replicas, current {view['replicas']} available",
+                                    "message": f"Minimum availability requires {view['desired']} replicas, "
+                                    f"current {view['replicas']} available",
                                 }
                             ),
                         },

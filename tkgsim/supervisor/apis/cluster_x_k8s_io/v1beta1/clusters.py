@@ -344,7 +344,8 @@ def _validate(req: AdmissionRequest, topology: dict[str, Any], name: str, namesp
         causes.append(
             _cause(
                 "spec.topology.class",
-                f'Invalid value: "{class_name}": ClusterClass with name "{class_name}" not found in namespace "{class_ns}"',
+                f'Invalid value: "{class_name}": ClusterClass with name "{class_name}" '
+                f'not found in namespace "{class_ns}"',
             )
         )
         return causes
@@ -356,14 +357,16 @@ def _validate(req: AdmissionRequest, topology: dict[str, Any], name: str, namesp
             causes.append(
                 _cause(
                     "spec.topology.version",
-                    f'Invalid value: "{version}": version cannot be decreased from "{old_version.lstrip("v")}" to "{version.lstrip("v")}"',
+                    f'Invalid value: "{version}": version cannot be decreased from '
+                    f'"{old_version.lstrip("v")}" to "{version.lstrip("v")}"',
                 )
             )
         elif new_parts[:2] > (old_parts[0], old_parts[1] + 1):
             causes.append(
                 _cause(
                     "spec.topology.version",
-                    f'Forbidden: version cannot be increased from "{old_version.lstrip("v")}" to "{version.lstrip("v")}"',
+                    f'Forbidden: version cannot be increased from "{old_version.lstrip("v")}" '
+                    f'to "{version.lstrip("v")}"',
                     "FieldValueForbidden",
                 )
             )
@@ -386,7 +389,8 @@ def _validate(req: AdmissionRequest, topology: dict[str, Any], name: str, namesp
             causes.append(
                 _cause(
                     f"{field}.name",
-                    f'Invalid value: "{md_name}": name must be unique. MachineDeployment with name "{md_name}" is defined more than once',
+                    f'Invalid value: "{md_name}": name must be unique. MachineDeployment with name "{md_name}" '
+                    "is defined more than once",
                 )
             )
         elif not _LABEL_VALUE.match(md_name) or len(md_name) > 63:
@@ -396,7 +400,8 @@ def _validate(req: AdmissionRequest, topology: dict[str, Any], name: str, namesp
             causes.append(
                 _cause(
                     f"{field}.class",
-                    f'Invalid value: "{md.get("class")}": MachineDeploymentClass with name "{md.get("class")}" does not exist in ClusterClass "{class_name}"',
+                    f'Invalid value: "{md.get("class")}": MachineDeploymentClass with name "{md.get("class")}" '
+                    f'does not exist in ClusterClass "{class_name}"',
                 )
             )
         overrides = list((md.get("variables") or {}).get("overrides") or [])
@@ -427,7 +432,8 @@ def _binding_causes(store: Any, namespace: str, topology: dict[str, Any]) -> lis
                 causes.append(
                     _cause(
                         f"{field}[{index}].value",
-                        f'Invalid value: "{value}": VirtualMachineClass "{value}" is not bound to namespace "{namespace}"',
+                        f'Invalid value: "{value}": VirtualMachineClass "{value}" '
+                        f'is not bound to namespace "{namespace}"',
                     )
                 )
             if var.get("name") == "storageClass" and isinstance(value, str) and value not in storage_classes:
@@ -471,7 +477,11 @@ def admit_cluster(req: AdmissionRequest) -> list[str]:
                 "Cluster",
                 GROUP,
                 name,
-                [_cause("spec.topology.version", f'Invalid value: "{version}": version must be a valid semantic version')],
+                [
+                    _cause(
+                        "spec.topology.version", f'Invalid value: "{version}": version must be a valid semantic version'
+                    )
+                ],
                 webhook=VALIDATION_WEBHOOK,
             )
     causes = _validate(req, topology if isinstance(topology, dict) else {}, name, namespace)

@@ -1,0 +1,113 @@
+"""API clients built from the provider settings on first use, one per provider process.
+
+Why here and lazily: ``configure`` must stay offline and cheap (Terraform starts the provider several times per
+command), so nothing imports ``httpx``/``pydantic`` or logs in until a resource or data source makes its first call.
+Resources call ``vcenter(ctx, settings)``; a resource used before the provider was configured (or with a configuration
+that failed) gets one "provider not configured" error diagnostic instead of an ``AttributeError``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from typing import TYPE_CHECKING, Any
+
+from .framework import logs
+
+if TYPE_CHECKING:
+    from .api.supervisor import SupervisorClient
+    from .api.vcenter import VcenterClient
+    from .framework.resource import Context
+    from .provider import ProviderSettings
+
+__all__ = ["settings_or_error", "supervisor", "vcenter"]
+
+_lock = threading.Lock()
+_vcenter: dict[Any, VcenterClient] = {}
+_supervisor: dict[Any, SupervisorClient] = {}
+
+
+def settings_or_error(ctx: Context, provider_data: Any) -> ProviderSettings | None:
+    """The provider settings, or None after adding a "provider not configured" error to ``ctx``."""
+    from .provider import ProviderSettings
+
+    if isinstance(provider_data, ProviderSettings):
+        return provider_data
+    ctx.diagnostics.error(
+        f"{ctx.type_name}: provider not configured",
+        "The tkg provider has no valid configuration (vsphere_server, user, password), so it cannot call vCenter. "
+        "Fix the provider block or the VSPHERE_* environment variables. If the configuration is complete, please "
+        "report this issue to the provider developers.",
+    )
+    return None
+
+
+def _close_all() -> None:
+    for client in list(_vcenter.values()):
+        try:
+            client.close()
+        except Exception:
+            pass
+
+
+def vcenter(settings: ProviderSettings) -> VcenterClient:
+    """The process's vCenter client for ``settings`` (built on first call; logs in on its first request)."""
+    client = _vcenter.get(settings)
+    if client is not None:
+        return client
+    with _lock:
+        client = _vcenter.get(settings)
+        if client is None:
+            from .api.vcenter import VcenterClient
+
+            client = VcenterClient(
+                settings.vsphere_server,
+                user=settings.user,
+                password=settings.password,
+                ca_file=settings.ca_file,
+                allow_unverified_ssl=settings.allow_unverified_ssl,
+                api_timeout=settings.api_timeout,
+                max_retries=settings.max_retries,
+            )
+            if not _vcenter:
+                atexit.register(_close_all)
+            _vcenter[settings] = client
+    return client
+
+
+def _discover_endpoint(settings: ProviderSettings) -> str:
+    from .api import errors
+
+    supervisors = vcenter(settings).list_supervisors()
+    endpoints = sorted({s.APIEndpoint for s in supervisors if s.APIEndpoint})
+    if len(endpoints) == 1:
+        return endpoints[0]
+    raise errors.NotFound(
+        f"cannot discover the Supervisor endpoint: vCenter lists {len(endpoints)} Supervisor endpoints "
+        f"({', '.join(endpoints) or 'none'}); set supervisor_endpoint in the provider block"
+    )
+
+
+def supervisor(settings: ProviderSettings) -> SupervisorClient:
+    """The process's Supervisor client (endpoint from the settings, else discovered through vCenter)."""
+    client = _supervisor.get(settings)
+    if client is not None:
+        return client
+    with _lock:
+        client = _supervisor.get(settings)
+        if client is None:
+            from .api.supervisor import SupervisorClient
+
+            client = SupervisorClient(
+                settings.supervisor_endpoint,
+                user=settings.user,
+                password=settings.password,
+                ca_file=settings.ca_file,
+                allow_unverified_ssl=settings.allow_unverified_ssl,
+                api_timeout=settings.api_timeout,
+                max_retries=settings.max_retries,
+                discover=lambda: _discover_endpoint(settings),
+                on_secret=logs.register_secret,
+            )
+            _supervisor[settings] = client
+    return client

@@ -1,0 +1,1 @@
+"""Data source types, one module per Terraform type (registered explicitly in ``provider.py``)."""

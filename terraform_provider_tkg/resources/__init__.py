@@ -1,0 +1,1 @@
+"""Managed resource types, one module per Terraform type (registered explicitly in ``provider.py``)."""
