@@ -254,6 +254,8 @@ class RedactingFilter(logging.Filter):
 # --------------------------------------------------------------------------------------------------------------------
 # Formatting
 
+_MAX_TEXT = 16 * 1024
+
 _LEVEL_NAMES = {TRACE: "trace", logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warn"}
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is written as a field.
@@ -304,6 +306,11 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = record.stack_info
+        for key in ("@message", "exception", "stack"):
+            # go-plugin reads stderr in 64 KiB lines; a longer line is split and each part demoted to plain DEBUG.
+            value = entry.get(key)
+            if isinstance(value, str) and len(value) > _MAX_TEXT:
+                entry[key] = value[:_MAX_TEXT] + " …(truncated)"
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

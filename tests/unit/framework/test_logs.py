@@ -112,6 +112,14 @@ def test_lines_are_hclog_json_that_go_plugin_parses() -> None:
         assert all(isinstance(key, str) for key in entry)
 
 
+def test_long_messages_are_truncated_to_fit_go_plugins_line_buffer() -> None:
+    stream = capture()
+    log.info("x" * 100_000)
+    assert len(stream.getvalue()) < 64 * 1024
+    (entry,) = lines(stream)
+    assert str(entry["@message"]).endswith("(truncated)")
+
+
 def test_context_fields_and_extras_become_fields() -> None:
     stream = capture()
     with logs.resource_context("tkg_vm_class", "best-effort-small"):
