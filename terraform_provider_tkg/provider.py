@@ -11,7 +11,9 @@ import os
 from typing import Any
 
 from ._naming import PROVIDER_NAME
+from .data_sources import cluster_kubeconfig as cluster_kubeconfig_data
 from .data_sources import content_library as content_library_data
+from .data_sources import kubernetes_releases as kubernetes_releases_data
 from .data_sources import storage_policy as storage_policy_data
 from .data_sources import supervisor as supervisor_data
 from .data_sources import supervisor_namespace as supervisor_namespace_data
@@ -20,7 +22,7 @@ from .framework import durations, logs, validators
 from .framework import types as t
 from .framework.resource import Context, Provider
 from .framework.schema import Attribute, Block, Schema
-from .resources import supervisor_namespace, vm_class
+from .resources import cluster, supervisor_namespace, vm_class
 
 __all__ = ["FULL_NAME", "PROVIDER_NAME", "ProviderSettings", "TkgProvider", "new_servicer"]
 
@@ -119,13 +121,15 @@ def _truthy(text: str) -> bool:
 class TkgProvider(Provider):
     full_name = FULL_NAME
     schema = SCHEMA
-    resources = (vm_class.VmClassResource, supervisor_namespace.SupervisorNamespaceResource)
+    resources = (vm_class.VmClassResource, supervisor_namespace.SupervisorNamespaceResource, cluster.ClusterResource)
     data_sources = (
         supervisor_data.SupervisorDataSource,
         storage_policy_data.StoragePolicyDataSource,
         content_library_data.ContentLibraryDataSource,
         vm_class_data.VmClassDataSource,
         supervisor_namespace_data.SupervisorNamespaceDataSource,
+        kubernetes_releases_data.KubernetesReleasesDataSource,
+        cluster_kubeconfig_data.ClusterKubeconfigDataSource,
     )
 
     def configure(self, ctx: Context, config: dict[str, Any]) -> Any:

@@ -1,0 +1,110 @@
+"""``data.tkg_cluster_kubeconfig``: the admin kubeconfig of a workload cluster, split into the fields the kubernetes
+and helm providers take (``host``, ``cluster_ca_certificate``, ``client_certificate``, ``client_key``).
+
+Reads Secret ``<cluster>-kubeconfig`` (type ``cluster.x-k8s.io/secret``, key ``value``) in the cluster's vSphere
+Namespace through the Supervisor's Kubernetes API (``GET /api/v1/namespaces/{ns}/secrets/{cluster}-kubeconfig``).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from .. import clients
+from .._naming import PROVIDER_NAME
+from ..api import errors
+from ..framework import logs, validators
+from ..framework import types as t
+from ..framework.resource import Context, DataSource
+from ..framework.schema import Attribute, Block, Schema
+
+__all__ = ["SCHEMA", "TYPE_NAME", "ClusterKubeconfigDataSource", "from_api"]
+
+TYPE_NAME = f"{PROVIDER_NAME}_cluster_kubeconfig"
+
+SCHEMA = Schema(
+    Block(
+        description="The admin kubeconfig of a TKG workload cluster, ready for the kubernetes and helm providers.",
+        attributes={
+            "namespace": Attribute(
+                t.String(),
+                required=True,
+                description="The cluster's vSphere Namespace.",
+                validators=(validators.dns1123_label,),
+            ),
+            "name": Attribute(
+                t.String(), required=True, description="The cluster's name.", validators=(validators.dns1123_label,)
+            ),
+            "id": Attribute(t.String(), computed=True, description="`namespace/name`."),
+            "kubeconfig": Attribute(t.String(), computed=True, sensitive=True, description="The kubeconfig (YAML)."),
+            "host": Attribute(t.String(), computed=True, description="API server URL, e.g. `https://10.0.0.10:6443`."),
+            "cluster_ca_certificate": Attribute(
+                t.String(), computed=True, sensitive=True, description="PEM CA certificate of the API server."
+            ),
+            "client_certificate": Attribute(
+                t.String(), computed=True, sensitive=True, description="PEM client certificate (cluster admin)."
+            ),
+            "client_key": Attribute(t.String(), computed=True, sensitive=True, description="PEM client private key."),
+        },
+    )
+)
+
+
+def _pem(entry: dict[str, Any], key: str) -> str | None:
+    data = entry.get(f"{key}-data")
+    if not data:
+        return None
+    try:
+        return base64.b64decode(data).decode()
+    except ValueError:
+        return None
+
+
+def from_api(namespace: str, name: str, kubeconfig: str) -> dict[str, Any]:
+    """The data source's state for a kubeconfig text (its current context, or the first entries)."""
+    import yaml
+
+    config = yaml.safe_load(kubeconfig) or {}
+    contexts = {c.get("name"): c.get("context") or {} for c in config.get("contexts") or []}
+    current = contexts.get(config.get("current-context")) or next(iter(contexts.values()), {})
+    clusters = {c.get("name"): c.get("cluster") or {} for c in config.get("clusters") or []}
+    users = {u.get("name"): u.get("user") or {} for u in config.get("users") or []}
+    cluster = clusters.get(current.get("cluster")) or next(iter(clusters.values()), {})
+    user = users.get(current.get("user")) or next(iter(users.values()), {})
+    return {
+        "namespace": namespace,
+        "name": name,
+        "id": f"{namespace}/{name}",
+        "kubeconfig": kubeconfig,
+        "host": cluster.get("server"),
+        "cluster_ca_certificate": _pem(cluster, "certificate-authority"),
+        "client_certificate": _pem(user, "client-certificate"),
+        "client_key": _pem(user, "client-key"),
+    }
+
+
+class ClusterKubeconfigDataSource(DataSource):
+    type_name = TYPE_NAME
+    schema = SCHEMA
+
+    def read(self, ctx: Context, config: dict[str, Any]) -> dict[str, Any] | None:
+        namespace, name = config["namespace"], config["name"]
+        with logs.resource_context(TYPE_NAME, f"{namespace}/{name}"):
+            settings = clients.settings_or_error(ctx, self.provider_data)
+            if settings is None:
+                return None
+            try:
+                kubeconfig = clients.supervisor(settings).get_kubeconfig(namespace, name)
+            except errors.NotFound:
+                ctx.diagnostics.error(
+                    f"reading {TYPE_NAME} ({namespace}/{name}): no kubeconfig",
+                    f"Secret {name}-kubeconfig does not exist in namespace {namespace!r}: the cluster does not "
+                    "exist or has no control-plane endpoint yet. Reference tkg_cluster attributes (e.g. name = "
+                    "tkg_cluster.x.name) so Terraform reads this after the cluster is ready.",
+                )
+                return None
+            except errors.ApiError as exc:
+                ctx.diagnostics.error(f"reading {TYPE_NAME} ({namespace}/{name})", exc.describe())
+                return None
+            logs.register_secret(kubeconfig)
+            return from_api(namespace, name, kubeconfig)
