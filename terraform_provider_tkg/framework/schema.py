@@ -139,12 +139,16 @@ class NestedBlock:
         body = self.block.to_pb()
         if self.description:
             body.description = self.description
+        min_items, max_items = self.min_items, self.max_items
+        if self.nesting is Nesting.SINGLE:
+            # Terraform requires MinItems == MaxItems in SINGLE mode: 1/1 for a required block, 0/0 for an optional one.
+            min_items = max_items = 1 if self.min_items else 0
         return pb.Schema.NestedBlock(
             type_name=name,
             block=body,
             nesting=self.nesting.value,
-            min_items=self.min_items,
-            max_items=self.max_items,
+            min_items=min_items,
+            max_items=max_items,
         )
 
     def normalize(self, value: Any) -> Any:
