@@ -267,3 +267,29 @@ def test_fifty_concurrent_clients(supervisor: SupervisorEnv) -> None:
     env.wait_for(
         lambda: all(env.get_cluster(f"conc-{i}") is None for i in range(50)), what="concurrent clusters deleted"
     )
+
+
+def test_guest_cluster_login_and_workload_auth(supervisor: SupervisorEnv) -> None:
+    env = supervisor
+    with env.client() as http:
+        assert (
+            http.post(CLUSTERS.format(ns=env.namespace), json=cluster_manifest("guest", env.namespace)).status_code
+            == 201
+        )
+    env.wait_for(lambda: is_ready(env.get_cluster("guest")), what="guest Ready")
+    import httpx
+
+    with httpx.Client(verify=env.ca_file, timeout=30) as http:
+        login = http.post(
+            f"{env.url}/wcp/login",
+            auth=(env.sim.admin_user, env.sim.admin_password),
+            json={"guest_cluster_name": "guest", "guest_cluster_namespace": env.namespace},
+        ).json()
+        server = login["guest_cluster_server"]
+        assert login["guest_cluster_ca"].startswith("-----BEGIN CERTIFICATE-----")
+        nodes = http.get(f"{server}/api/v1/nodes", headers={"Authorization": f"Bearer {login['session_id']}"})
+        assert nodes.status_code == 200
+        assert len(nodes.json()["items"]) == 2
+        assert http.get(f"{server}/api/v1/nodes", headers={"Authorization": "Bearer nope"}).status_code == 401
+        readonly = http.get(f"{server}/version", headers={"Authorization": f"Bearer {env.readonly_token}"})
+        assert readonly.status_code == 401

@@ -54,22 +54,19 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def _strip_directives(patch: Any) -> Any:
+    if isinstance(patch, dict):
+        return {k: _strip_directives(v) for k, v in patch.items() if not k.startswith("$")}
+    return patch
+
+
 def strategic_merge_patch(target: Any, patch: Any) -> Any:
     """Strategic merge patch for the built-in kinds served here.
 
     None of the served built-in kinds has a list whose merge key matters to clients (Secret, Namespace, StorageClass,
     ResourceQuota), so this is a merge patch that drops ``$patch``/``$retainKeys`` style directives.
     """
-    if isinstance(patch, dict):
-        cleaned = {k: v for k, v in patch.items() if not k.startswith("$")}
-        return (
-            merge_patch(
-                target, {k: strategic_merge_patch(None, v) if isinstance(v, dict) else v for k, v in cleaned.items()}
-            )
-            if target is not None
-            else cleaned
-        )
-    return copy.deepcopy(patch)
+    return merge_patch(target, _strip_directives(patch))
 
 
 def _pointer(path: str) -> list[str]:
