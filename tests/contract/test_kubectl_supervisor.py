@@ -152,3 +152,11 @@ def test_workload_cluster_get_nodes(supervisor: SupervisorEnv) -> None:
     assert all(line[1] == "Ready" and line[-1] == "v1.30.8+vmware.1-fips" for line in lines)
     version = supervisor.kubectl("version", "-o", "json", kubeconfig=kubeconfig).stdout
     assert json.loads(version)["serverVersion"]["gitVersion"] == "v1.30.8+vmware.1-fips"
+
+
+def test_builtin_kinds_accept_strategic_merge_patch(supervisor: SupervisorEnv) -> None:
+    supervisor.kubectl("create", "secret", "generic", "kc-secret", "--from-literal=a=b")
+    supervisor.kubectl("patch", "secret", "kc-secret", "-p", '{"metadata":{"labels":{"patched":"yes"}}}')
+    labels = supervisor.kubectl("get", "secret", "kc-secret", "-o", "jsonpath={.metadata.labels.patched}").stdout
+    assert labels == "yes"
+    supervisor.kubectl("delete", "secret", "kc-secret")
