@@ -55,6 +55,7 @@ __all__ = [
     "NotLaunchedByTerraform",
     "PluginServer",
     "ServerCertificate",
+    "certificate_in_background",
     "generate_certificate",
     "handshake_line",
     "launched_by_terraform",
@@ -205,6 +206,59 @@ def _pem(label: str, der: bytes) -> bytes:
     return b"-----BEGIN %s-----\n%s\n-----END %s-----\n" % (label.encode(), b"\n".join(lines), label.encode())
 
 
+def certificate_in_background() -> Callable[[], ServerCertificate]:
+    """Start making the server certificate in a forked child, to overlap with the imports still to come.
+
+    Creating the key means importing ``cryptography`` (a large native library, ~10 ms of loading) plus the key and
+    signature; a child process does that on the second core while this one imports gRPC and the provider. The key
+    travels back through a pipe, never a file. Call this before any thread is started (fork copies one thread only)
+    and only when the process is going to serve with TLS; the returned callable yields the certificate, falling
+    back to generating it here if the child failed. Where ``fork`` is unavailable it generates lazily.
+    """
+    if not hasattr(os, "fork"):
+        return generate_certificate
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return generate_certificate
+    if pid == 0:  # the child: make the certificate, hand it over, vanish without running any cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            made = generate_certificate()
+            payload = b"%d\n" % len(made.cert_der) + made.cert_der + made.key_pem
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write_end, view) :]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def collect() -> ServerCertificate:
+        chunks = []
+        try:
+            while chunk := os.read(read_end, 65536):
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:  # already reaped (SIGCHLD ignored)
+                pass
+        data = b"".join(chunks)
+        header, _, rest = data.partition(b"\n")
+        if not header.isdigit() or len(rest) <= int(header):
+            return generate_certificate()
+        cert_der, key_pem = rest[: int(header)], rest[int(header) :]
+        return ServerCertificate(cert_pem=_pem("CERTIFICATE", cert_der), key_pem=key_pem, cert_der=cert_der)
+
+    return collect
+
+
 def handshake_line(socket_path: str, cert_der: bytes | None) -> str:
     """The go-plugin handshake line (with newline) announcing a gRPC tfplugin6 server on a unix socket."""
     # go-plugin decodes the certificate with RawStdEncoding, which rejects padding.
@@ -233,8 +287,10 @@ class PluginServer:
         debug: bool = False,
         environ: Mapping[str, str] | None = None,
         max_workers: int = 16,
+        certificate: Callable[[], ServerCertificate] = generate_certificate,
     ) -> None:
         self.servicer = servicer
+        self._make_certificate = certificate
         self.debug = debug
         self._environ = os.environ if environ is None else environ
         self._max_workers = max_workers
@@ -279,7 +335,7 @@ class PluginServer:
                 # grpcio's BoringSSL cannot verify Terraform's client certificate (ECDSA P-521, which BoringSSL dropped
                 # from TLS), so TLS is terminated by Python's OpenSSL in front of a gRPC server that listens on a
                 # second socket in the same private directory.
-                self.certificate = generate_certificate()
+                self.certificate = self._make_certificate()
                 backend_path = os.path.join(self.socket_dir, "grpc.sock")
                 server.add_insecure_port(f"unix:{backend_path}")
                 server.start()
@@ -554,6 +610,7 @@ def serve(
     full_name: str,
     debug: bool = False,
     exit_process: bool = True,
+    certificate: Callable[[], ServerCertificate] | None = None,
 ) -> None:
     """Serve ``servicer`` (a ``tfplugin6`` ``ProviderServicer``) to Terraform until it shuts us down.
 
@@ -565,6 +622,9 @@ def serve(
     With ``exit_process`` (the default) the process ends with ``os._exit`` once the server has stopped: a worker thread
     still blocked in a remote call must not keep a finished provider alive, and Terraform kills providers that do not
     exit within 2 seconds of Shutdown.
+
+    ``certificate`` supplies the server certificate (default: generated when needed); pass
+    ``certificate_in_background()``, called early, to have it made on another core meanwhile.
     """
     if not debug and not launched_by_terraform():
         sys.stderr.write(NOT_A_PLUGIN_MESSAGE)
@@ -573,7 +633,7 @@ def serve(
             os._exit(1)
         raise NotLaunchedByTerraform(NOT_A_PLUGIN_MESSAGE)
 
-    plugin = PluginServer(servicer, debug=debug)
+    plugin = PluginServer(servicer, debug=debug, certificate=certificate or generate_certificate)
     handshake_fd: int | None = None
     if not debug:
         # The handshake must be the first line on stdout; anything a library prints from now on goes to stderr,
