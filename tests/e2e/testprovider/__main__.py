@@ -8,7 +8,7 @@ from .provider import FULL_NAME, TestProvider
 def main() -> None:
     from terraform_provider_tkg.framework.servicer import ProviderServicer
 
-    logs.setup()
+    logs.setup(packages=["terraform_provider_tkg", "tests.e2e.testprovider"])
     server.serve(ProviderServicer(TestProvider()), full_name=FULL_NAME)
 
 

@@ -28,6 +28,13 @@ class Store:
     def load(self) -> dict[str, Any]:
         return json.loads(self.path.read_text()) if self.path.exists() else {}
 
+    def next_number(self) -> int:
+        """A number never handed out before for this store (ids are not reused after a delete)."""
+        seq = self.path.with_suffix(".seq")
+        number = int(seq.read_text()) + 1 if seq.exists() else 1
+        seq.write_text(str(number))
+        return number
+
     def save(self, objects: dict[str, Any]) -> None:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(objects, indent=2, sort_keys=True))
@@ -120,7 +127,7 @@ class Thing(Resource):
     def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
         objects = self.store.load()
         obj = self._remote(planned)
-        obj["id"] = f"{planned['name']}-{len(objects) + 1}"
+        obj["id"] = f"{planned['name']}-{self.store.next_number()}"
         objects[obj["id"]] = obj
         self.store.save(objects)
         log.info("created %s", obj["id"])
