@@ -160,6 +160,8 @@ async def start(config: Config) -> Running:
         certs = await asyncio.to_thread(tls.make_certificates, cert_dir, extra)
         ssl_context = tls.server_context(certs)
         ca_file = certs.ca_file
+        # Workload-cluster kubeconfigs embed the CA so kubectl can verify them.
+        world.ca_pem = ca_file.read_text()
     scheme = "https" if config.tls else "http"
 
     vcenter_sock = _bind(config.host, config.vcenter_port)
