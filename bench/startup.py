@@ -219,7 +219,7 @@ def _handshake_only(launcher: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
-def report(series: dict[str, Series], launches: int) -> str:
+def report(series: dict[str, Series], launches: int, load: float | None = None) -> str:
     handshake = series["handshake"].median
     rows = [f"Start-up, {launches} launches each, interleaved (milliseconds):", ""]
     rows.append(f"  {'':<78} {'median':>8} {'min':>7} {'p90':>7}  handshake / this")
@@ -231,6 +231,11 @@ def report(series: dict[str, Series], launches: int) -> str:
         rows.append(f"  {item.name:<78} {item.median:8.1f} {min(item.samples):7.1f} {item.quantile(0.9):7.1f}  {ratio}")
     verdict = "OK" if handshake <= BUDGET_MS else "OVER BUDGET"
     rows += ["", f"Budget: median start → handshake ≤ {BUDGET_MS:.0f} ms: {handshake:.1f} ms, {verdict}"]
+    if load is not None:
+        rows.append(
+            f"Load average when the run started: {load:.2f} on {os.cpu_count()} cores "
+            "(other work slows every row alike: the ratios stay comparable, the milliseconds do not)."
+        )
     return "\n".join(rows)
 
 
@@ -244,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.launches < 1:
         parser.error("--launches must be at least 1")
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     series = run(options.launches)
-    print(report(series, options.launches))
+    print(report(series, options.launches, load))
     if options.json:
         options.json.write_text(
             json.dumps({key: {"name": s.name, "samples_ms": s.samples} for key, s in series.items()}, indent=2)
