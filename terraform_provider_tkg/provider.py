@@ -44,7 +44,9 @@ ENV_FALLBACKS = {
 
 def _host_port(value: Any) -> str | None:
     if "://" in value or "/" in value or not value.strip() or " " in value:
-        return f"{value!r} is not a host name: give a host or host:port without scheme or path (e.g. vcenter.example.com)."
+        return (
+            f"{value!r} is not a host name: give a host or host:port without scheme or path (e.g. vcenter.example.com)."
+        )
     return None
 
 
@@ -58,11 +60,15 @@ SCHEMA = Schema(
                 validators=(_host_port,),
             ),
             "user": Attribute(
-                t.String(), optional=True, description="vCenter SSO user, e.g. `administrator@vsphere.local`. "
-                "Environment: `VSPHERE_USER`."
+                t.String(),
+                optional=True,
+                description="vCenter SSO user, e.g. `administrator@vsphere.local`. Environment: `VSPHERE_USER`.",
             ),
             "password": Attribute(
-                t.String(), optional=True, sensitive=True, description="Password of `user`. Environment: `VSPHERE_PASSWORD`."
+                t.String(),
+                optional=True,
+                sensitive=True,
+                description="Password of `user`. Environment: `VSPHERE_PASSWORD`.",
             ),
             "allow_unverified_ssl": Attribute(
                 t.Bool(),
@@ -92,7 +98,7 @@ SCHEMA = Schema(
             "max_retries": Attribute(
                 t.Number(),
                 optional=True,
-                description=f"Retries of a failed API call (429, 503, connection errors; default {DEFAULT_MAX_RETRIES}).",
+                description=f"Retries of a failed call (429, 503, connection errors), default {DEFAULT_MAX_RETRIES}.",
                 validators=(validators.between(0, 20),),
             ),
         }
@@ -162,7 +168,9 @@ class TkgProvider(Provider):
         problems = []
         for name in ("vsphere_server", "user", "password"):
             if not values[name]:
-                problems.append((name, f"{name} is required: set it in the provider block or in {ENV_FALLBACKS[name]}."))
+                problems.append(
+                    (name, f"{name} is required: set it in the provider block or in {ENV_FALLBACKS[name]}.")
+                )
         for name in ("vsphere_server", "supervisor_endpoint"):
             if values[name]:
                 message = _host_port(values[name])
@@ -170,7 +178,9 @@ class TkgProvider(Provider):
                     problems.append((name, f"{message} (from {ENV_FALLBACKS[name]})"))
         ca_file = values["ca_file"]
         if ca_file and not os.path.isfile(ca_file):
-            problems.append(("ca_file", f"{ca_file!r} does not exist or is not a file; give a PEM file of CA certificates."))
+            problems.append(
+                ("ca_file", f"{ca_file!r} does not exist or is not a file; give a PEM file of CA certificates.")
+            )
         if ca_file and values["allow_unverified_ssl"]:
             problems.append(("allow_unverified_ssl", "allow_unverified_ssl = true and ca_file cannot be combined."))
         return problems

@@ -13,13 +13,13 @@ _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 def parse(text: str) -> float:
     """Seconds in a Go duration string; raises ValueError with the accepted format."""
     if not isinstance(text, str) or not text:
-        raise ValueError(f"{text!r} is not a duration; use a number and unit such as \"45m\", \"1h30m\" or \"90s\".")
+        raise ValueError(f'{text!r} is not a duration; use a number and unit such as "45m", "1h30m" or "90s".')
     pos, total = 0, 0.0
     while pos < len(text):
         m = _PART.match(text, pos)
         if not m:
             raise ValueError(
-                f"{text!r} is not a duration; use numbers with units h, m, s, ms such as \"45m\", \"1h30m\" or \"90s\"."
+                f'{text!r} is not a duration; use numbers with units h, m, s, ms such as "45m", "1h30m" or "90s".'
             )
         total += float(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()

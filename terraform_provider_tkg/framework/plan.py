@@ -157,6 +157,7 @@ def _plan_set(
     if exists:
         replace_attrs = [n for n, a in block.attributes.items() if a.requires_replace]
         if replace_attrs:
+
             def projection(items: Any) -> list[str]:
                 return sorted(repr([e.get(n) for n in replace_attrs]) for e in _items(items))
 

@@ -91,7 +91,7 @@ class Timeouts:
                 attrs[op] = Attribute(
                     String(),
                     optional=True,
-                    description=f"How long to wait for {op} (Go duration, e.g. \"45m\", \"1h30m\"). "
+                    description=f'How long to wait for {op} (Go duration, e.g. "45m", "1h30m"). '
                     f"Default: `{durations.format_seconds(default)}`.",
                     validators=(validators.duration,),
                 )

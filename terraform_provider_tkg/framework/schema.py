@@ -177,17 +177,17 @@ class NestedBlock:
         return True
 
 
-def SingleBlock(block: Block, *, required: bool = False, **kw: Any) -> NestedBlock:  # noqa: N802
+def SingleBlock(block: Block, *, required: bool = False, **kw: Any) -> NestedBlock:
     """A block that appears at most once (``required`` makes it appear exactly once)."""
     return NestedBlock(block, Nesting.SINGLE, min_items=1 if required else 0, max_items=1, **kw)
 
 
-def ListBlock(block: Block, **kw: Any) -> NestedBlock:  # noqa: N802
+def ListBlock(block: Block, **kw: Any) -> NestedBlock:
     """An ordered, repeatable block."""
     return NestedBlock(block, Nesting.LIST, **kw)
 
 
-def SetBlock(block: Block, **kw: Any) -> NestedBlock:  # noqa: N802
+def SetBlock(block: Block, **kw: Any) -> NestedBlock:
     """An unordered, repeatable block; identical elements collapse into one."""
     return NestedBlock(block, Nesting.SET, **kw)
 

@@ -102,14 +102,14 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------------------- metadata
 
-    def GetMetadata(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetMetadata(self, request: Any, context: Any) -> Any:
         return pb.GetMetadata.Response(
             server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
             resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in self.resources],
             data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in self.data_sources],
         )
 
-    def GetProviderSchema(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetProviderSchema(self, request: Any, context: Any) -> Any:
         return pb.GetProviderSchema.Response(
             provider=self.provider.schema.to_pb(),
             provider_meta=_EMPTY_SCHEMA,
@@ -118,12 +118,12 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
             server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
         )
 
-    def GetFunctions(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetFunctions(self, request: Any, context: Any) -> Any:
         return pb.GetFunctions.Response()
 
     # ----------------------------------------------------------------------------------------------- provider
 
-    def ValidateProviderConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         with self._guard(diags, "validating provider configuration"):
             block = self.provider.schema.block
@@ -133,21 +133,21 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                 self.provider.validate(self._context(diags, "provider"), config)
         return pb.ValidateProviderConfig.Response(diagnostics=diags.to_pb())
 
-    def ConfigureProvider(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ConfigureProvider(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         with self._guard(diags, "configuring provider"):
             config = self.provider.schema.block.normalize(_decode(request.config))
             self.provider_data = self.provider.configure(self._context(diags, "provider"), config)
         return pb.ConfigureProvider.Response(diagnostics=diags.to_pb())
 
-    def StopProvider(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def StopProvider(self, request: Any, context: Any) -> Any:
         log.info("Terraform asked the provider to stop; cancelling in-flight waits")
         self.stop_requested.set()
         return pb.StopProvider.Response()
 
     # ----------------------------------------------------------------------------------------------- validation
 
-    def ValidateResourceConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         with self._guard(diags, "validating", type_name):
@@ -161,7 +161,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                     self.resources[type_name](None).validate(self._context(diags, type_name), config)
         return pb.ValidateResourceConfig.Response(diagnostics=diags.to_pb())
 
-    def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         with self._guard(diags, "validating", type_name):
@@ -177,7 +177,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------------------- state
 
-    def UpgradeResourceState(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def UpgradeResourceState(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         upgraded: Any = None
@@ -197,7 +197,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                 upgraded = schema.block.normalize(state)
         return pb.UpgradeResourceState.Response(upgraded_state=_encode(upgraded), diagnostics=diags.to_pb())
 
-    def ReadResource(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ReadResource(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         block = self._block(type_name)
@@ -227,7 +227,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------------------- plan
 
-    def PlanResourceChange(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def PlanResourceChange(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         planned: Any = None
@@ -266,7 +266,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------------------- apply
 
-    def ApplyResourceChange(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ApplyResourceChange(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         block = self._block(type_name)
@@ -310,7 +310,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
 
     # ----------------------------------------------------------------------------------------------- import
 
-    def ImportResourceState(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ImportResourceState(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         imported = []
@@ -333,14 +333,14 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                     )
         return pb.ImportResourceState.Response(imported_resources=imported, diagnostics=diags.to_pb())
 
-    def MoveResourceState(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def MoveResourceState(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         diags.error("Moving resource state is not supported", "Use terraform import for the target address instead.")
         return pb.MoveResourceState.Response(diagnostics=diags.to_pb())
 
     # ----------------------------------------------------------------------------------------------- data
 
-    def ReadDataSource(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def ReadDataSource(self, request: Any, context: Any) -> Any:
         diags = Diagnostics()
         type_name = request.type_name
         state: Any = None
@@ -352,4 +352,3 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
             if state is None and not diags.has_errors:
                 diags.error(f"reading {type_name}: no result", "The data source returned nothing (provider bug).")
         return pb.ReadDataSource.Response(state=_encode(state), diagnostics=diags.to_pb())
-

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 import msgpack
-
 from tf.types import Unknown as _TfUnknown
 
 __all__ = ["Unknown", "decode_msgpack", "encode_msgpack", "is_fully_known", "unknown_to_null"]

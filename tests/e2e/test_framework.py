@@ -52,7 +52,9 @@ def test_blocks_update_in_place_and_nested_replace(tf: Terraform) -> None:
     assert [r["mode"] for r in first["rule"]] == ["strict", "auto"]  # server default kept in state
     assert json.loads(first["settings_json"]) == {"a": 1, "b": [1, 2]}
     # server-side reformatting of JSON and reordering of the set are not changes
-    edit_store(tf, first["id"], settings_json='{"b":[1,2],"a":1}', member=list(reversed(store(tf)[first["id"]]["member"])))
+    edit_store(
+        tf, first["id"], settings_json='{"b":[1,2],"a":1}', member=list(reversed(store(tf)[first["id"]]["member"]))
+    )
     assert tf.plan().rc == 0
 
     # changes inside blocks update in place
@@ -158,7 +160,7 @@ def test_drift_and_disappearance(tf: Terraform) -> None:
         ('member {\n    user = "u"\n    role = "ADMIN"\n  }', "Invalid value for member.role"),
         ('settings_json = "[1]"', "Invalid value for settings_json"),
         ('timeouts {\n    create = "5 minutes"\n  }', "Invalid value for timeouts.create"),
-        ("status = \"x\"", "Invalid configuration for status"),
+        ('status = "x"', "Invalid configuration for status"),
         ("fail_create = true\n  create_delay = 1", "Conflicting settings"),
     ],
 )
@@ -202,16 +204,21 @@ provider "tkgtest" {{
 
 
 def config_simple(workdir: Path, extra: str = "", password: str | None = None) -> str:
-    return _provider(workdir, password) + f"""
+    return (
+        _provider(workdir, password)
+        + f"""
 resource "tkgtest_thing" "x" {{
   name = "x"
   {extra}
 }}
 """
+    )
 
 
 def config_refined_unknowns(workdir: Path) -> str:
-    return _provider(workdir) + """
+    return (
+        _provider(workdir)
+        + """
 resource "tkgtest_thing" "a" {
   name = "a"
 }
@@ -222,11 +229,14 @@ resource "tkgtest_thing" "b" {
   items = tkgtest_thing.a.id != "" ? [tkgtest_thing.a.id, "x"] : []
 }
 """
+    )
 
 
 def config_blocks(workdir: Path, *, replicas: int, zone: str, port: int, members: list[str]) -> str:
     member_blocks = "".join(f'\n  member {{\n    user = "{m}"\n  }}\n' for m in members)
-    return _provider(workdir) + f"""
+    return (
+        _provider(workdir)
+        + f"""
 resource "tkgtest_thing" "x" {{
   name          = "x"
   settings_json = jsonencode({{ a = 1, b = [1, 2] }})
@@ -250,3 +260,4 @@ resource "tkgtest_thing" "x" {{
   }}
 {member_blocks}}}
 """
+    )

@@ -10,8 +10,14 @@ from terraform_provider_tkg.framework import plan
 from terraform_provider_tkg.framework.diagnostics import Diagnostics, format_path
 from terraform_provider_tkg.framework.resource import Context
 
-ENV = ("VSPHERE_SERVER", "VSPHERE_USER", "VSPHERE_PASSWORD", "VSPHERE_ALLOW_UNVERIFIED_SSL", "VSPHERE_CA_FILE",
-       "TKG_SUPERVISOR_ENDPOINT")
+ENV = (
+    "VSPHERE_SERVER",
+    "VSPHERE_USER",
+    "VSPHERE_PASSWORD",
+    "VSPHERE_ALLOW_UNVERIFIED_SSL",
+    "VSPHERE_CA_FILE",
+    "TKG_SUPERVISOR_ENDPOINT",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +34,9 @@ def configure(**config: Any) -> tuple[Any, Diagnostics]:
 
 
 def test_configuration_from_attributes() -> None:
-    settings, diags = configure(vsphere_server="vc.example.com", user="u@vsphere.local", password="s3cr3t-pw", api_timeout="90s",
-                                max_retries=2)
+    settings, diags = configure(
+        vsphere_server="vc.example.com", user="u@vsphere.local", password="s3cr3t-pw", api_timeout="90s", max_retries=2
+    )
     assert not diags.has_errors
     assert settings.vsphere_server == "vc.example.com"
     assert settings.api_timeout == 90

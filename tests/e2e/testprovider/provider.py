@@ -47,7 +47,9 @@ THING_SCHEMA = Schema(
             "id": Attribute(t.String(), computed=True),
             "name": Attribute(t.String(), required=True, requires_replace=True, validators=(validators.dns1123_label,)),
             "description": Attribute(t.String(), optional=True),
-            "size": Attribute(t.Number(), optional=True, computed=True, default=1, validators=(validators.between(1, 10),)),
+            "size": Attribute(
+                t.Number(), optional=True, computed=True, default=1, validators=(validators.between(1, 10),)
+            ),
             "tags": Attribute(t.Map(t.String()), optional=True),
             "items": Attribute(t.List(t.String()), optional=True),
             "settings_json": Attribute(t.Json(), optional=True, validators=(validators.json_object,)),
@@ -108,8 +110,9 @@ class Thing(Resource):
 
     def validate(self, ctx: Context, config: dict[str, Any]) -> None:
         if config.get("fail_create") is True and config.get("create_delay") not in (None, Unknown):
-            ctx.diagnostics.error("Conflicting settings", "fail_create and create_delay cannot be combined.",
-                                  ("create_delay",))
+            ctx.diagnostics.error(
+                "Conflicting settings", "fail_create and create_delay cannot be combined.", ("create_delay",)
+            )
 
     def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
         if not ctx.is_create and ("description",) in ctx.changed:

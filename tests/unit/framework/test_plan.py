@@ -96,7 +96,9 @@ def test_set_block_replace_attribute_is_reported_on_the_set() -> None:
 
 def test_no_changes_means_planned_equals_prior() -> None:
     prior = value(id="a-1", name="a", size=3, tags=["x", "y"], member=[{"user": "u"}, {"user": "v"}])
-    planned, replace = make_plan(prior, {"name": "a", "size": 3, "tags": ["y", "x"], "member": [{"user": "v"}, {"user": "u"}]})
+    planned, replace = make_plan(
+        prior, {"name": "a", "size": 3, "tags": ["y", "x"], "member": [{"user": "v"}, {"user": "u"}]}
+    )
     assert not replace
     assert plan.diff(BLOCK, prior, planned) == []
 

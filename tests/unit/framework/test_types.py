@@ -24,7 +24,9 @@ def test_semantic_equality() -> None:
     assert t.Object({"a": t.Json()}).equal({"a": '{"x":1}'}, {"a": '{ "x": 1 }'})
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("45m", 2700), ("1h30m", 5400), ("90s", 90), ("1.5h", 5400), ("250ms", 0.25)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("45m", 2700), ("1h30m", 5400), ("90s", 90), ("1.5h", 5400), ("250ms", 0.25)]
+)
 def test_durations(text: str, seconds: float) -> None:
     assert durations.parse(text) == seconds
 

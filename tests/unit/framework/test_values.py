@@ -24,7 +24,10 @@ def test_unknowns_decode_at_any_depth(ext: msgpack.ExtType) -> None:
 
 def test_unknown_round_trips_as_terraforms_unknown_encoding() -> None:
     encoded = encode_msgpack({"a": Unknown, "b": [1, Unknown]})
-    assert msgpack.unpackb(encoded, ext_hook=lambda code, data: (code, data)) == {"a": (0, b"\x00"), "b": [1, (0, b"\x00")]}
+    assert msgpack.unpackb(encoded, ext_hook=lambda code, data: (code, data)) == {
+        "a": (0, b"\x00"),
+        "b": [1, (0, b"\x00")],
+    }
     assert decode_msgpack(encoded) == {"a": Unknown, "b": [1, Unknown]}
 
 
