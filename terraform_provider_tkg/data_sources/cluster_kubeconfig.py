@@ -1,5 +1,5 @@
 """``data.tkg_cluster_kubeconfig``: the admin kubeconfig of a workload cluster, split into the fields the kubernetes
-and helm providers take (``host``, ``cluster_ca_certificate``, ``client_certificate``, ``client_key``).
+and helm providers take (``host``, ``cluster_ca_certificate``, ``client_certificate``, ``client_key``, or ``token``).
 
 Reads Secret ``<cluster>-kubeconfig`` (type ``cluster.x-k8s.io/secret``, key ``value``) in the cluster's vSphere
 Namespace through the Supervisor's Kubernetes API (``GET /api/v1/namespaces/{ns}/secrets/{cluster}-kubeconfig``).
@@ -45,6 +45,12 @@ SCHEMA = Schema(
                 t.String(), computed=True, sensitive=True, description="PEM client certificate (cluster admin)."
             ),
             "client_key": Attribute(t.String(), computed=True, sensitive=True, description="PEM client private key."),
+            "token": Attribute(
+                t.String(),
+                computed=True,
+                sensitive=True,
+                description="Bearer token, when the kubeconfig authenticates with one instead of a client certificate.",
+            ),
         },
     )
 )
@@ -80,6 +86,7 @@ def from_api(namespace: str, name: str, kubeconfig: str) -> dict[str, Any]:
         "cluster_ca_certificate": _pem(cluster, "certificate-authority"),
         "client_certificate": _pem(user, "client-certificate"),
         "client_key": _pem(user, "client-key"),
+        "token": user.get("token"),
     }
 
 

@@ -8,6 +8,7 @@ version so each step builds on the last.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,8 @@ def sim() -> Iterator[Simulator]:
 def namespace(sim: Simulator, request: pytest.FixtureRequest) -> str:
     """A fresh vSphere Namespace per test (named after the test and the Terraform version)."""
     raw = request.node.name.replace("test_cluster_", "").replace("[", "-").replace("]", "").replace(".", "")
-    name = "".join(ch if ch.isalnum() else "-" for ch in raw.lower())[:40].strip("-")
+    digest = hashlib.sha1(request.node.name.encode()).hexdigest()[:6]
+    name = "".join(ch if ch.isalnum() else "-" for ch in raw.lower())[:30].strip("-") + "-" + digest
     fx.create_namespace(sim, name)
     return name
 
