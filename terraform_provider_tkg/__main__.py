@@ -104,6 +104,7 @@ def _cli(args: list[str]) -> int:
         version=version,
         command=[sys.executable, "-m", "terraform_provider_tkg"],
     )
+    install.precompile([Path(__file__).resolve().parent])
     source = f"{options.hostname}/{NAMESPACE}/{TYPE_NAME}"
     implied = mirror == install.default_mirror_dir().absolute()
     sys.stderr.write(

@@ -23,6 +23,7 @@ __all__ = [
     "hcl_string",
     "install_launcher",
     "launcher_script",
+    "precompile",
     "provider_installation_block",
     "semver",
     "terraform_platform",
@@ -140,6 +141,23 @@ def install_launcher(
             pass
         raise
     return target
+
+
+def precompile(packages: Iterable[Path]) -> bool:
+    """Write the bytecode caches of ``packages`` (directories) now, as pip does when it installs a wheel.
+
+    Terraform starts a provider 3 to 5 times per command; without ``__pycache__`` every start compiles every module
+    again (tens of milliseconds), e.g. for an editable install, or whenever ``PYTHONDONTWRITEBYTECODE`` is set (then
+    the interpreter never writes caches itself, but still reads them). Returns whether every file compiled; a
+    directory we may not write to is left as it is.
+    """
+    import compileall
+
+    ok = True
+    for package in packages:
+        if os.access(package, os.W_OK):
+            ok = bool(compileall.compile_dir(str(package), quiet=2, workers=1)) and ok
+    return ok
 
 
 def hcl_string(value: str) -> str:

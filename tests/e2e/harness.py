@@ -175,6 +175,8 @@ def install_mirror(root: Path, *, python: str = sys.executable) -> Mirror:
             env=env,
         ),
     }
+    # Every Terraform command starts providers several times: compile once instead of at each start.
+    install.precompile([REPO_ROOT / "terraform_provider_tkg", REPO_ROOT / "tests" / "e2e" / "testprovider"])
     cli_config = root / "terraformrc"
     cli_config.write_text(
         f"plugin_cache_dir = {install.hcl_string(str(cache))}\n"
