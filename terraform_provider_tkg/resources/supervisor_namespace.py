@@ -186,16 +186,18 @@ SCHEMA = Schema(
             "vm_classes": Attribute(
                 t.Set(t.String()),
                 optional=True,
+                computed=True,
                 validators=(validators.each(validators.dns1123_label),),
-                description="VM classes the namespace may use (ids, e.g. `tkg_vm_class.<name>.id`). An empty or "
-                "absent set removes every class.",
+                description="VM classes the namespace may use (ids, e.g. `tkg_vm_class.<name>.id`). `[]` removes "
+                "every class; leaving the attribute out keeps whatever the namespace has.",
             ),
             "content_libraries": Attribute(
                 t.Set(t.String()),
                 optional=True,
+                computed=True,
                 validators=(validators.each(validators.length_between(1, 255)),),
-                description="Content library ids for VM Service images (`data.tkg_content_library.<name>.id`). An "
-                "empty or absent set removes every library.",
+                description="Content library ids for VM Service images (`data.tkg_content_library.<name>.id`). `[]` "
+                "removes every library; leaving the attribute out keeps whatever the namespace has.",
             ),
             "force_delete": Attribute(
                 t.Bool(),
@@ -362,11 +364,16 @@ def _access_list(model: Model) -> list[models.Access]:
     ]
 
 
+def _listed(values: Any) -> list[str]:
+    """A set attribute's elements; null or not yet known (optional + computed, left out of the config) is none."""
+    return sorted(values) if isinstance(values, list) else []
+
+
 def _vm_service_spec(model: Model) -> models.VMServiceSpec:
     from ..api import models
 
     return models.VMServiceSpec(
-        vm_classes=sorted(model.vm_classes or []), content_libraries=sorted(model.content_libraries or [])
+        vm_classes=_listed(model.vm_classes), content_libraries=_listed(model.content_libraries)
     )
 
 
@@ -390,7 +397,7 @@ def to_api(model: Model) -> models.NamespaceCreateSpecV2:
         spec.access_list = _access_list(model)
     if model.storage_policy:
         spec.storage_specs = _storage_specs(model)
-    if model.vm_classes or model.content_libraries:
+    if _listed(model.vm_classes) or _listed(model.content_libraries):
         spec.vm_service_spec = _vm_service_spec(model)
     return spec
 
@@ -416,9 +423,10 @@ def to_api_update(prior: Model, planned: Model) -> models.NamespaceUpdateSpec:
         spec.access_list = _access_list(planned)
     if _key_set(prior.storage_policy) != _key_set(planned.storage_policy):
         spec.storage_specs = _storage_specs(planned)
-    if set(prior.vm_classes or []) != set(planned.vm_classes or []) or set(prior.content_libraries or []) != set(
-        planned.content_libraries or []
-    ):
+    classes = planned.vm_classes if isinstance(planned.vm_classes, list) else prior.vm_classes
+    libraries = planned.content_libraries if isinstance(planned.content_libraries, list) else prior.content_libraries
+    planned = dataclasses.replace(planned, vm_classes=classes, content_libraries=libraries)
+    if set(prior.vm_classes or []) != set(classes or []) or set(prior.content_libraries or []) != set(libraries or []):
         # VMServiceSpec is replaced as a whole: always send both sets.
         spec.vm_service_spec = _vm_service_spec(planned)
     return spec
@@ -428,10 +436,8 @@ def _key_set(items: list[Any]) -> set[tuple[Any, ...]]:
     return {tuple(dataclasses.astuple(i)) for i in items}
 
 
-def _set_like(values: list[str] | None, prior: list[str] | None) -> list[str] | None:
-    """A server list as a Terraform set value: null stays null when the server has none."""
-    if not values and prior is None:
-        return None
+def _set_like(values: list[str] | None) -> list[str]:
+    """A server list as a Terraform set value (optional + computed: an absent list reads as empty)."""
     return sorted(values or [])
 
 
@@ -452,8 +458,8 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_na
         name=obj.namespace,
         supervisor=obj.supervisor,
         description=obj.description if obj.description or prior.description is not None else None,
-        vm_classes=_set_like(service.vm_classes if service else None, prior.vm_classes),
-        content_libraries=_set_like(service.content_libraries if service else None, prior.content_libraries),
+        vm_classes=_set_like(service.vm_classes if service else None),
+        content_libraries=_set_like(service.content_libraries if service else None),
         force_delete=prior.force_delete if isinstance(prior.force_delete, bool) else False,
         id=obj.namespace,
         config_status=obj.config_status,

@@ -87,7 +87,7 @@ def test_round_trip_full() -> None:
 def test_from_api_import_of_an_empty_namespace_gives_nulls() -> None:
     info = info_from(ns.to_api(ns.Model(name="a", supervisor=SV)))
     model = ns.from_api(info, None, policy_names=POLICIES)
-    assert model.description is None and model.vm_classes is None and model.content_libraries is None
+    assert model.description is None and model.vm_classes == [] and model.content_libraries == []
     assert model.limits is None and model.storage_policy == [] and model.access == []
     assert model.force_delete is False and model.storage_classes == []
 
