@@ -1,0 +1,43 @@
+"""Every directory under ``examples/`` passes ``terraform fmt -check`` and ``terraform validate`` (after an offline
+``terraform init`` through the harness's filesystem mirror), with each Terraform version the harness finds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import MakeTerraform
+from .harness import REPO_ROOT
+
+EXAMPLES = REPO_ROOT / "examples"
+DIRS = sorted({p.parent for p in EXAMPLES.rglob("*.tf")}) if EXAMPLES.is_dir() else []
+
+# framework/servicer.py caches schemas by type name only, so a data source named like a resource (data.tkg_vm_class,
+# data.tkg_supervisor_namespace) is validated against the resource's schema. Strict: passes once the servicer is fixed.
+SHARED_NAME_BUG = pytest.mark.xfail(strict=True, reason="servicer schema cache keyed by type name only")
+SHARED_NAMES = {"data-sources/tkg_vm_class", "data-sources/tkg_supervisor_namespace"}
+PARAMS = [
+    pytest.param(
+        d,
+        id=str(d.relative_to(EXAMPLES)),
+        marks=[SHARED_NAME_BUG] if str(d.relative_to(EXAMPLES)) in SHARED_NAMES else [],
+    )
+    for d in DIRS
+]
+
+
+def test_examples_fmt(make_tf: MakeTerraform) -> None:
+    tf = make_tf()
+    run = tf.run("fmt", "-check", "-recursive", "-diff", "-no-color", str(EXAMPLES), ok=(0, 3))
+    assert run.rc == 0, f"terraform fmt would change:\n{run.stdout}{run.stderr}"
+
+
+@pytest.mark.parametrize("directory", PARAMS)
+def test_examples_validate(make_tf: MakeTerraform, directory: Path) -> None:
+    tf = make_tf()
+    for source in directory.glob("*.tf"):
+        shutil.copy(source, tf.workdir / source.name)
+    tf.init("-backend=false")
+    tf.validate()
