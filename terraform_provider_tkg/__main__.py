@@ -12,7 +12,6 @@ and the provider module only after the plugin environment has been checked.
 
 from __future__ import annotations
 
-import os
 import sys
 
 DIST_NAME = "terraform-provider-tkg"
@@ -46,12 +45,10 @@ def _serve(*, debug: bool) -> int:
         sys.stderr.write(server.NOT_A_PLUGIN_MESSAGE)
         sys.stderr.write(f"\nTo make it available to Terraform, run: {DIST_NAME} install --help\n")
         return 1
-    # With TLS ahead, the server key is made on the other core while the provider's modules load below.
-    certificate = None if debug or "PLUGIN_CLIENT_CERT" not in os.environ else server.certificate_in_background()
     logs.setup()
     from .provider import FULL_NAME, new_servicer
 
-    server.serve(new_servicer(), full_name=FULL_NAME, debug=debug, certificate=certificate)
+    server.serve(new_servicer(), full_name=FULL_NAME, debug=debug)
     return 0
 
 

@@ -55,7 +55,6 @@ __all__ = [
     "NotLaunchedByTerraform",
     "PluginServer",
     "ServerCertificate",
-    "certificate_in_background",
     "generate_certificate",
     "handshake_line",
     "launched_by_terraform",
@@ -204,59 +203,6 @@ def _pem(label: str, der: bytes) -> bytes:
     body = base64.b64encode(der)
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return b"-----BEGIN %s-----\n%s\n-----END %s-----\n" % (label.encode(), b"\n".join(lines), label.encode())
-
-
-def certificate_in_background() -> Callable[[], ServerCertificate]:
-    """Start making the server certificate in a forked child, to overlap with the imports still to come.
-
-    Creating the key means importing ``cryptography`` (a large native library, ~10 ms of loading) plus the key and
-    signature; a child process does that on the second core while this one imports gRPC and the provider. The key
-    travels back through a pipe, never a file. Call this before any thread is started (fork copies one thread only)
-    and only when the process is going to serve with TLS; the returned callable yields the certificate, falling
-    back to generating it here if the child failed. Where ``fork`` is unavailable it generates lazily.
-    """
-    if not hasattr(os, "fork"):
-        return generate_certificate
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return generate_certificate
-    if pid == 0:  # the child: make the certificate, hand it over, vanish without running any cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            made = generate_certificate()
-            payload = b"%d\n" % len(made.cert_der) + made.cert_der + made.key_pem
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(write_end, view) :]
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-
-    def collect() -> ServerCertificate:
-        chunks = []
-        try:
-            while chunk := os.read(read_end, 65536):
-                chunks.append(chunk)
-        finally:
-            os.close(read_end)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:  # already reaped (SIGCHLD ignored)
-                pass
-        data = b"".join(chunks)
-        header, _, rest = data.partition(b"\n")
-        if not header.isdigit() or len(rest) <= int(header):
-            return generate_certificate()
-        cert_der, key_pem = rest[: int(header)], rest[int(header) :]
-        return ServerCertificate(cert_pem=_pem("CERTIFICATE", cert_der), key_pem=key_pem, cert_der=cert_der)
-
-    return collect
 
 
 def handshake_line(socket_path: str, cert_der: bytes | None) -> str:
@@ -623,8 +569,7 @@ def serve(
     still blocked in a remote call must not keep a finished provider alive, and Terraform kills providers that do not
     exit within 2 seconds of Shutdown.
 
-    ``certificate`` supplies the server certificate (default: generated when needed); pass
-    ``certificate_in_background()``, called early, to have it made on another core meanwhile.
+    ``certificate`` supplies the server certificate (default: a fresh one from ``generate_certificate``).
     """
     if not debug and not launched_by_terraform():
         sys.stderr.write(NOT_A_PLUGIN_MESSAGE)

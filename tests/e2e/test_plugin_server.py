@@ -299,28 +299,6 @@ def test_certificate_and_key_are_not_written_to_disk(launch: Any, terraform_iden
     plugin.wait()
 
 
-def test_certificate_made_in_background_matches_its_key(tmp_path: Path) -> None:
-    # The forked child's certificate and key must form a pair (OpenSSL checks this when loading them) and the child
-    # must be reaped. Run in a fresh interpreter: forking this test process, with grpc threads around, is not safe.
-    code = (
-        "import os, ssl\n"
-        "from terraform_provider_tkg.framework import server\n"
-        "made = server.certificate_in_background()()\n"
-        "context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
-        "server._load_chain_from_memory(context, made.cert_pem, made.key_pem)\n"
-        "assert made.cert_pem.startswith(b'-----BEGIN CERTIFICATE-----')\n"
-        "try:\n"
-        "    os.waitpid(-1, os.WNOHANG)\n"
-        "    raise SystemExit('a child process was left behind')\n"
-        "except ChildProcessError:\n"
-        "    print('ok')\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(harness.REPO_ROOT), "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "ok", done.stderr
-    assert list(tmp_path.iterdir()) == []
-
-
 # --------------------------------------------------------------------------------------------------------------------
 # Mutual TLS
 
