@@ -69,18 +69,21 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
         self.stop_requested = threading.Event()
         self.resources: dict[str, type[Resource]] = {r.type_name: r for r in provider.resources}
         self.data_sources: dict[str, type[DataSource]] = {d.type_name: d for d in provider.data_sources}
-        self._schemas: dict[str, Schema] = {}
+        self._resource_schemas: dict[str, Schema] = {}
 
     # ----------------------------------------------------------------------------------------------- helpers
 
-    def _schema(self, type_name: str) -> Schema:
-        if type_name not in self._schemas:
-            cls = self.resources.get(type_name)
-            self._schemas[type_name] = cls.full_schema() if cls else self.data_sources[type_name].schema
-        return self._schemas[type_name]
+    def _resource_schema(self, type_name: str) -> Schema:
+        # Resources and data sources may share a type name (tkg_vm_class is both): cache them apart.
+        if type_name not in self._resource_schemas:
+            self._resource_schemas[type_name] = self.resources[type_name].full_schema()
+        return self._resource_schemas[type_name]
 
     def _block(self, type_name: str) -> Block:
-        return self._schema(type_name).block
+        return self._resource_schema(type_name).block
+
+    def _data_block(self, type_name: str) -> Block:
+        return self.data_sources[type_name].schema.block
 
     def _context(self, diags: Diagnostics, type_name: str, **kw: Any) -> Context:
         return Context(diags, type_name, stop=self.stop_requested, **kw)
@@ -113,8 +116,8 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
         return pb.GetProviderSchema.Response(
             provider=self.provider.schema.to_pb(),
             provider_meta=_EMPTY_SCHEMA,
-            resource_schemas={n: self._schema(n).to_pb() for n in self.resources},
-            data_source_schemas={n: self._schema(n).to_pb() for n in self.data_sources},
+            resource_schemas={n: self._resource_schema(n).to_pb() for n in self.resources},
+            data_source_schemas={n: d.schema.to_pb() for n, d in self.data_sources.items()},
             server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
         )
 
@@ -168,7 +171,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
             if type_name not in self.data_sources:
                 self._unknown_type(diags, type_name)
             else:
-                block = self._block(type_name)
+                block = self._data_block(type_name)
                 config = block.normalize(_decode(request.config))
                 engine.validate(block, config, diags)
                 if not diags.has_errors:
@@ -182,7 +185,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
         type_name = request.type_name
         upgraded: Any = None
         with self._guard(diags, "upgrading state of", type_name):
-            schema = self._schema(type_name)
+            schema = self._resource_schema(type_name)
             raw = request.raw_state
             if raw.flatmap and not raw.json:
                 diags.error(
@@ -345,7 +348,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
         type_name = request.type_name
         state: Any = None
         with self._guard(diags, "reading data source", type_name):
-            block = self._block(type_name)
+            block = self._data_block(type_name)
             config = block.normalize(_decode(request.config))
             state = self.data_sources[type_name](self.provider_data).read(self._context(diags, type_name), config)
             state = unknown_to_null(block.normalize(state)) if state is not None else None

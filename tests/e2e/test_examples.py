@@ -14,18 +14,7 @@ from .harness import REPO_ROOT
 EXAMPLES = REPO_ROOT / "examples"
 DIRS = sorted({p.parent for p in EXAMPLES.rglob("*.tf")}) if EXAMPLES.is_dir() else []
 
-# framework/servicer.py caches schemas by type name only, so a data source named like a resource (data.tkg_vm_class,
-# data.tkg_supervisor_namespace) is validated against the resource's schema. Strict: passes once the servicer is fixed.
-SHARED_NAME_BUG = pytest.mark.xfail(strict=True, reason="servicer schema cache keyed by type name only")
-SHARED_NAMES = {"data-sources/tkg_vm_class", "data-sources/tkg_supervisor_namespace"}
-PARAMS = [
-    pytest.param(
-        d,
-        id=str(d.relative_to(EXAMPLES)),
-        marks=[SHARED_NAME_BUG] if str(d.relative_to(EXAMPLES)) in SHARED_NAMES else [],
-    )
-    for d in DIRS
-]
+PARAMS = [pytest.param(d, id=str(d.relative_to(EXAMPLES))) for d in DIRS]
 
 
 def test_examples_fmt(make_tf: MakeTerraform) -> None:

@@ -23,6 +23,7 @@ from tests.contract._supervisor_fixtures import cluster_manifest, login
 from tkgsim import Simulator
 from tkgsim.model import default_model
 
+from . import _cluster_fixtures as cluster_fixtures
 from . import _vcenter_fixtures as fx
 from .conftest import MakeTerraform
 
@@ -192,19 +193,22 @@ def test_supervisor_namespace_data_sources(sim: Simulator, make_tf: MakeTerrafor
         assert expected in text, f"{expected!r} missing:\n{text}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="framework/servicer.py caches schemas by type name only, so data.tkg_vm_class and "
-    "data.tkg_supervisor_namespace get the resource schema of the same name (reported to the lead)",
-)
 def test_supervisor_namespace_data_sources_sharing_resource_names(sim: Simulator, make_tf: MakeTerraform) -> None:
     tf = make_tf(env=sim.env())
-    tf.write(fx.PROLOGUE + DATA_SHARED_NAMES)
+    namespace = "ds-" + tf.version.replace(".", "-")
+    cluster_fixtures.create_namespace(sim, namespace, vm_classes=("best-effort-small",))
+    lookup = f'data "tkg_supervisor_namespace" "found" {{\n  name = "{namespace}"\n}}\n'
+    lookup += 'output "namespace" {\n  value = data.tkg_supervisor_namespace.found\n}\n'
+    tf.write(fx.PROLOGUE + DATA_SHARED_NAMES + lookup)
     tf.init()
     tf.apply()
     small = tf.output("vm_class")
     assert small["cpu_count"] == 2 and small["memory_mib"] == 4096 and small["cpu_reservation_percent"] == 0
-    tf.write(fx.PROLOGUE + DATA_SHARED_NAMES.replace("best-effort-small", "nope"))
+    found = tf.output("namespace")
+    assert found["id"] == namespace and found["vm_classes"] == ["best-effort-small"]
+    assert found["config_status"] == "RUNNING"
+    missing_namespace = 'data "tkg_supervisor_namespace" "none" {\n  name = "nope"\n}\n'
+    tf.write(fx.PROLOGUE + DATA_SHARED_NAMES.replace("best-effort-small", "nope") + missing_namespace)
     run = tf.run("plan", "-input=false", "-no-color", ok=(1,))
     text = " ".join((run.stdout + run.stderr).split())
     assert "no VM class matches name 'nope'" in text and "'best-effort-small'" in text
@@ -439,10 +443,6 @@ data "tkg_content_library" "many" {
 DATA_SHARED_NAMES = """
 data "tkg_vm_class" "small" {
   name = "best-effort-small"
-}
-
-data "tkg_supervisor_namespace" "none" {
-  name = "nope"
 }
 
 output "vm_class" {
