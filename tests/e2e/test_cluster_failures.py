@@ -87,11 +87,9 @@ def test_cluster_invalid_configs_rejected_at_plan(make_tf: MakeTerraform, sim: S
 
 
 def test_cluster_stuck_times_out_tainted_then_replaced_and_failure_reported(
-    make_tf: MakeTerraform, sim: Simulator, namespace: str, terraform_binary: Any
+    make_newest_tf: MakeTerraform, sim: Simulator, namespace: str
 ) -> None:
-    if not terraform_binary.at_least(1, 5):
-        pytest.skip("one Terraform version is enough for the failure paths")
-    tf = make_tf(env=sim.env())
+    tf = make_newest_tf(env=sim.env())
     name = "stuck"
     fx.set_faults(sim, stuck_provisioning=True)
     try:
@@ -141,13 +139,11 @@ def test_cluster_kubeconfig_reaches_the_workload_cluster(
     tf.destroy()
 
 
-def test_cluster_lifecycle_with_delays(make_tf: MakeTerraform, terraform_binary: Any) -> None:
+def test_cluster_lifecycle_with_delays(make_newest_tf: MakeTerraform) -> None:
     """Real waits: provisioning steps take (scaled) time, so create, scale and destroy each poll until done."""
-    if not terraform_binary.at_least(1, 5):
-        pytest.skip("the delayed lifecycle runs on one Terraform version")
     with fx.simulator(0.05) as slow:
         fx.create_namespace(slow, "slow")
-        tf = make_tf(env=slow.env())
+        tf = make_newest_tf(env=slow.env())
         tf.write(fx.config_cluster("slow", "slow", pools=fx.pool("np-a", 1)))
         tf.init()
         tf.apply()
