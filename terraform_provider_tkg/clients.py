@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .framework import logs
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from .provider import ProviderSettings
 
 __all__ = ["settings_or_error", "supervisor", "vcenter"]
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _vcenter: dict[Any, VcenterClient] = {}
@@ -43,36 +46,44 @@ def settings_or_error(ctx: Context, provider_data: Any) -> ProviderSettings | No
 
 
 def _close_all() -> None:
-    for client in list(_vcenter.values()):
+    clients: list[VcenterClient | SupervisorClient] = [*_vcenter.values(), *_supervisor.values()]
+    for client in clients:
         try:
             client.close()
         except Exception:
             pass
 
 
+def _cached(cache: dict[Any, T], settings: ProviderSettings, build: Callable[[], T]) -> T:
+    """One client per settings for the whole process, built under a lock on first use."""
+    client = cache.get(settings)
+    if client is None:
+        with _lock:
+            client = cache.get(settings)
+            if client is None:
+                if not _vcenter and not _supervisor:
+                    atexit.register(_close_all)
+                client = cache[settings] = build()
+    return client
+
+
 def vcenter(settings: ProviderSettings) -> VcenterClient:
     """The process's vCenter client for ``settings`` (built on first call; logs in on its first request)."""
-    client = _vcenter.get(settings)
-    if client is not None:
-        return client
-    with _lock:
-        client = _vcenter.get(settings)
-        if client is None:
-            from .api.vcenter import VcenterClient
 
-            client = VcenterClient(
-                settings.vsphere_server,
-                user=settings.user,
-                password=settings.password,
-                ca_file=settings.ca_file,
-                allow_unverified_ssl=settings.allow_unverified_ssl,
-                api_timeout=settings.api_timeout,
-                max_retries=settings.max_retries,
-            )
-            if not _vcenter:
-                atexit.register(_close_all)
-            _vcenter[settings] = client
-    return client
+    def build() -> VcenterClient:
+        from .api.vcenter import VcenterClient
+
+        return VcenterClient(
+            settings.vsphere_server,
+            user=settings.user,
+            password=settings.password,
+            ca_file=settings.ca_file,
+            allow_unverified_ssl=settings.allow_unverified_ssl,
+            api_timeout=settings.api_timeout,
+            max_retries=settings.max_retries,
+        )
+
+    return _cached(_vcenter, settings, build)
 
 
 def _discover_endpoint(settings: ProviderSettings) -> str:
@@ -90,24 +101,20 @@ def _discover_endpoint(settings: ProviderSettings) -> str:
 
 def supervisor(settings: ProviderSettings) -> SupervisorClient:
     """The process's Supervisor client (endpoint from the settings, else discovered through vCenter)."""
-    client = _supervisor.get(settings)
-    if client is not None:
-        return client
-    with _lock:
-        client = _supervisor.get(settings)
-        if client is None:
-            from .api.supervisor import SupervisorClient
 
-            client = SupervisorClient(
-                settings.supervisor_endpoint,
-                user=settings.user,
-                password=settings.password,
-                ca_file=settings.ca_file,
-                allow_unverified_ssl=settings.allow_unverified_ssl,
-                api_timeout=settings.api_timeout,
-                max_retries=settings.max_retries,
-                discover=lambda: _discover_endpoint(settings),
-                on_secret=logs.register_secret,
-            )
-            _supervisor[settings] = client
-    return client
+    def build() -> SupervisorClient:
+        from .api.supervisor import SupervisorClient
+
+        return SupervisorClient(
+            settings.supervisor_endpoint,
+            user=settings.user,
+            password=settings.password,
+            ca_file=settings.ca_file,
+            allow_unverified_ssl=settings.allow_unverified_ssl,
+            api_timeout=settings.api_timeout,
+            max_retries=settings.max_retries,
+            discover=lambda: _discover_endpoint(settings),
+            on_secret=logs.register_secret,
+        )
+
+    return _cached(_supervisor, settings, build)
