@@ -20,6 +20,7 @@ import httpx
 import pytest
 import yaml
 
+from tests import certs
 from tkgsim import Simulator
 
 SUPERVISOR_ID = "c9ad3f1a-6c0e-4a2b-9a64-0d1a7f0e5b21"
@@ -49,7 +50,7 @@ class SupervisorEnv:
         """An httpx client for the Supervisor with the admin (or given) bearer token."""
         return httpx.Client(
             base_url=self.url,
-            verify=self.ca_file,
+            verify=certs.verify(self.ca_file),
             headers={"Authorization": f"Bearer {token or self.token}"},
             timeout=30,
         )
@@ -117,7 +118,7 @@ class SupervisorEnv:
 
 def vcenter_call(sim: Simulator, method: str, path: str, body: Any = None) -> httpx.Response:
     """One vCenter REST call as the admin user (``POST /api/session`` first, like a user would)."""
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False, timeout=30) as http:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30) as http:
         token = http.post("/api/session", auth=(sim.admin_user, sim.admin_password)).json()
         return http.request(method, path, json=body, headers={"vmware-api-session-id": token})
 
@@ -135,7 +136,7 @@ def create_vsphere_namespace(sim: Simulator, name: str, *, vm_classes: list[str]
 
 
 def login(sim: Simulator, user: str, password: str) -> str:
-    with httpx.Client(base_url=sim.supervisor_url, verify=sim.ca_file or False) as http:
+    with httpx.Client(base_url=sim.supervisor_url, verify=certs.verify(sim.ca_file)) as http:
         response = http.post("/wcp/login", auth=(user, password))
         assert response.status_code == 200, response.text
         token: str = response.json()["session_id"]

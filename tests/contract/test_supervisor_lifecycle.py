@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests import certs
+
 from ._supervisor_fixtures import (  # noqa: F401
     CLUSTERS,
     SupervisorEnv,
@@ -279,7 +281,7 @@ def test_guest_cluster_login_and_workload_auth(supervisor: SupervisorEnv) -> Non
     env.wait_for(lambda: is_ready(env.get_cluster("guest")), what="guest Ready")
     import httpx
 
-    with httpx.Client(verify=env.ca_file, timeout=30) as http:
+    with httpx.Client(verify=certs.verify(env.ca_file), timeout=30) as http:
         login = http.post(
             f"{env.url}/wcp/login",
             auth=(env.sim.admin_user, env.sim.admin_password),

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from vmware.vapi.bindings import type as vtype
 
+from tests import certs
 from tests.contract import vcenter_bindings as vb
 from tkgsim import Simulator
 from tkgsim.content import library
@@ -130,7 +131,7 @@ SUPERVISOR = "c9ad3f1a-6c0e-4a2b-9a64-0d1a7f0e5b21"
 
 @pytest.fixture(scope="module")
 def http(vcenter_sim: Simulator) -> Any:
-    with httpx.Client(base_url=vcenter_sim.vcenter_url, verify=vcenter_sim.ca_file or False, timeout=30) as client:
+    with httpx.Client(base_url=vcenter_sim.vcenter_url, verify=certs.verify(vcenter_sim.ca_file), timeout=30) as client:
         token = client.post("/api/session", auth=(vcenter_sim.admin_user, vcenter_sim.admin_password)).json()
         client.headers["vmware-api-session-id"] = token
         _populate(client)
@@ -242,7 +243,7 @@ def test_rich_namespace_exercises_optional_fields(http: httpx.Client) -> None:
 
 def test_session_create_output(vcenter_sim: Simulator) -> None:
     op = _op(_route_by_op("Session.create"))
-    with httpx.Client(verify=vcenter_sim.ca_file or False) as client:
+    with httpx.Client(verify=certs.verify(vcenter_sim.ca_file)) as client:
         response = client.post(
             f"{vcenter_sim.vcenter_url}/api/session", auth=(vcenter_sim.admin_user, vcenter_sim.admin_password)
         )

@@ -17,6 +17,7 @@ import httpx
 
 from terraform_provider_tkg.api import errors
 from terraform_provider_tkg.api.supervisor import SupervisorClient
+from tests import certs
 from tkgsim import Simulator
 
 SUPERVISOR_ID = "c9ad3f1a-6c0e-4a2b-9a64-0d1a7f0e5b21"
@@ -38,7 +39,7 @@ def simulator(delay_scale: float) -> Iterator[Simulator]:
 @contextlib.contextmanager
 def vcenter(sim: Simulator) -> Iterator[httpx.Client]:
     """An authenticated vCenter REST client (session token)."""
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file, timeout=30) as client:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30) as client:
         token = client.post("/api/session", auth=(sim.admin_user, sim.admin_password)).json()
         client.headers["vmware-api-session-id"] = token
         yield client
@@ -84,13 +85,13 @@ def create_namespace(sim: Simulator, name: str, *, vm_classes: tuple[str, ...] =
 
 
 def set_faults(sim: Simulator, **knobs: Any) -> None:
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file, timeout=30) as client:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30) as client:
         response = client.patch("/_sim/faults", json=knobs, auth=(sim.admin_user, sim.admin_password))
         assert response.status_code == 200, response.text
 
 
 def snapshot_k8s(sim: Simulator) -> Any:
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file, timeout=30) as client:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30) as client:
         return client.get("/_sim/snapshot", auth=(sim.admin_user, sim.admin_password)).json()["k8s"]
 
 
@@ -106,7 +107,10 @@ def cluster_exists(sim: Simulator, namespace: str, name: str) -> bool:
 def supervisor_kubeconfig(sim: Simulator, path: Path, namespace: str) -> Path:
     """A kubeconfig for the Supervisor itself (bearer token from /wcp/login), for kubectl-made drift."""
     login = httpx.post(
-        f"{sim.supervisor_url}/wcp/login", auth=(sim.admin_user, sim.admin_password), verify=sim.ca_file, timeout=30
+        f"{sim.supervisor_url}/wcp/login",
+        auth=(sim.admin_user, sim.admin_password),
+        verify=certs.verify(sim.ca_file),
+        timeout=30,
     )
     token = login.json()["session_id"]
     config = {

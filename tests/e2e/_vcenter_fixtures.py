@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from terraform_provider_tkg.api.vcenter import VcenterClient
+from tests import certs
 from tkgsim import Simulator
 
 SUPERVISOR_ID = "c9ad3f1a-6c0e-4a2b-9a64-0d1a7f0e5b21"
@@ -39,7 +40,7 @@ def prefix(version: str) -> str:
 @contextlib.contextmanager
 def rest(sim: Simulator) -> Iterator[httpx.Client]:
     """An authenticated vCenter REST client for out-of-band changes (a session token, like any other client)."""
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False, timeout=30) as client:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30) as client:
         token = client.post("/api/session", auth=(sim.admin_user, sim.admin_password)).json()
         client.headers["vmware-api-session-id"] = token
         yield client
@@ -58,7 +59,7 @@ def api_client(sim: Simulator) -> Iterator[VcenterClient]:
 
 def snapshot(sim: Simulator) -> dict[str, Any]:
     """The admin snapshot of every simulated object."""
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False, timeout=30) as client:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30) as client:
         response = client.get("/_sim/snapshot", auth=(sim.admin_user, sim.admin_password))
         response.raise_for_status()
         return dict(response.json())

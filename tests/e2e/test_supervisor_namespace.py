@@ -19,6 +19,7 @@ import pytest
 
 from terraform_provider_tkg.api import errors
 from terraform_provider_tkg.api.vcenter import VcenterClient
+from tests import certs
 from tests.contract._supervisor_fixtures import cluster_manifest, login
 from tkgsim import Simulator
 from tkgsim.model import default_model
@@ -224,7 +225,7 @@ def create_cluster(sim: Simulator, namespace: str, name: str) -> None:
     manifest = cluster_manifest(name, namespace)
     path = f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{namespace}/clusters"
     deadline = time.monotonic() + 20
-    with httpx.Client(base_url=sim.supervisor_url, verify=sim.ca_file or False, timeout=30) as http:
+    with httpx.Client(base_url=sim.supervisor_url, verify=certs.verify(sim.ca_file), timeout=30) as http:
         while True:
             response = http.post(path, json=manifest, headers={"Authorization": f"Bearer {token}"})
             if response.status_code == 201:

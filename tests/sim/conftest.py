@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import certs
 from tkgsim import Simulator
 
 SESSION_HEADER = "vmware-api-session-id"
@@ -30,7 +31,7 @@ class VcClient:
     """A logged-in vCenter REST client (httpx) for one user."""
 
     def __init__(self, sim: Simulator, user: str, password: str) -> None:
-        self.http = httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False, timeout=30)
+        self.http = httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30)
         response = self.http.post("/api/session", auth=(user, password), headers={"vmware-use-header-authn": "1"})
         assert response.status_code == 201, response.text
         self.token = response.json()
@@ -89,7 +90,10 @@ def vc_readonly(sim: Simulator) -> Iterator[VcClient]:
 def admin(sim: Simulator) -> Iterator[httpx.Client]:
     """A client of the admin endpoints (Basic auth)."""
     with httpx.Client(
-        base_url=sim.vcenter_url, verify=sim.ca_file or False, auth=(sim.admin_user, sim.admin_password), timeout=30
+        base_url=sim.vcenter_url,
+        verify=certs.verify(sim.ca_file),
+        auth=(sim.admin_user, sim.admin_password),
+        timeout=30,
     ) as client:
         yield client
 

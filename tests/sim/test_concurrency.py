@@ -7,6 +7,7 @@ from collections import Counter
 
 import httpx
 
+from tests import certs
 from tests.sim.conftest import namespace_body, unique
 from tkgsim import Simulator
 
@@ -16,7 +17,7 @@ CLIENTS = 50
 def _client_session(sim: Simulator, index: int) -> Counter[str]:
     outcomes: Counter[str] = Counter()
     name = unique(f"conc{index}")
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False, timeout=60) as http:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=60) as http:
 
         def record(response: httpx.Response, expected: int) -> None:
             outcomes["ok" if response.status_code == expected else f"{response.status_code}"] += 1

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests import certs
 from tests.sim.conftest import VcClient, assert_vc_error, namespace_body, unique
 from tkgsim import Simulator
 
@@ -17,7 +18,7 @@ def faulty(clean_faults: None) -> Iterator[None]:
 
 
 def test_admin_endpoints_need_admin_basic_auth(sim: Simulator) -> None:
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False) as http:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file)) as http:
         assert http.get("/_sim/faults").status_code == 401
         assert http.get("/_sim/faults", auth=("readonly@vsphere.local", "Tanzu-Sim-RO-1!")).status_code == 403
         assert http.get("/_sim/snapshot", auth=(sim.admin_user, "wrong")).status_code == 401
@@ -50,7 +51,7 @@ def test_error_rate_one_fails_everything_but_admin(sim: Simulator, admin: httpx.
     assert (
         admin.patch("/_sim/faults", json={"error_rate": 1.0, "error_kinds": ["503"], "counters": {}}).status_code == 200
     )
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False) as http:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file)) as http:
         statuses = [http.get("/api/vcenter/storage/policies").status_code for _ in range(5)]
     assert statuses == [503] * 5
     assert admin.get("/_sim/faults").json()["counters"]["503"] == 5
@@ -60,7 +61,7 @@ def test_connection_reset_is_a_transport_error(sim: Simulator, admin: httpx.Clie
     assert (
         admin.patch("/_sim/faults", json={"error_kinds": ["reset"], "fail_next": 1, "counters": {}}).status_code == 200
     )
-    with httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False) as http:
+    with httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file)) as http:
         with pytest.raises(httpx.TransportError):
             http.get("/api/vcenter/storage/policies")
         assert_vc_error(http.get("/api/vcenter/storage/policies"), 401, "UNAUTHENTICATED")  # next one is served
@@ -100,7 +101,7 @@ def test_reset_restores_the_seed() -> None:
         assert (
             vc.delete("/api/vcenter/namespace-management/virtual-machine-classes/guaranteed-8xlarge").status_code == 204
         )
-        with httpx.Client(verify=sim.ca_file or False, auth=(sim.admin_user, sim.admin_password)) as http:
+        with httpx.Client(verify=certs.verify(sim.ca_file), auth=(sim.admin_user, sim.admin_password)) as http:
             snapshot = http.post(f"{sim.vcenter_url}/_sim/reset").json()
         assert snapshot["vcenter"]["namespaces"] == {}
         assert "guaranteed-8xlarge" in snapshot["vcenter"]["vm_classes"]

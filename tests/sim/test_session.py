@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import httpx
 
+from tests import certs
 from tests.sim.conftest import READONLY, SESSION_HEADER, VcClient, assert_vc_error, namespace_body, unique
 from tkgsim import Simulator
 
 
 def _client(sim: Simulator) -> httpx.Client:
-    return httpx.Client(base_url=sim.vcenter_url, verify=sim.ca_file or False, timeout=30)
+    return httpx.Client(base_url=sim.vcenter_url, verify=certs.verify(sim.ca_file), timeout=30)
 
 
 def test_login_returns_201_and_a_bare_json_string_token(sim: Simulator) -> None:
