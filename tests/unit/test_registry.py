@@ -85,3 +85,11 @@ def test_docs_examples_name_registered_types() -> None:
     for page in (ROOT / "docs").rglob("*.md"):
         for used in re.findall(r'(?:resource|data) "(tkg_[a-z_]+)"', page.read_text()):
             assert used in known, f"{page.relative_to(ROOT)} uses unknown type {used}"
+
+
+def test_every_provider_setting_is_documented() -> None:
+    text = (ROOT / "docs" / "index.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    missing = sorted(n for n in attribute_names(TkgProvider.schema.block) if f"`{n}`" not in text)
+    assert missing == []
+    assert sorted(n for n in TkgProvider.schema.block.attributes if f"`{n}`" not in readme) == []
