@@ -15,7 +15,7 @@ from ..api import errors
 from ..framework.diagnostics import Path
 from ..framework.resource import Context
 
-__all__ = ["report", "tf_path"]
+__all__ = ["gone", "report", "tf_path"]
 
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -63,3 +63,11 @@ def known(value: Any) -> bool:
     from ..framework.values import Unknown
 
     return value is not None and value is not Unknown
+
+
+def gone(ctx: Context, object_id: str, what: str) -> None:
+    """Warn that ``what`` was deleted outside Terraform: Read then drops it from state and Terraform plans a create."""
+    ctx.diagnostics.warning(
+        f"{ctx.type_name} ({object_id}) no longer exists",
+        f"The {what} was deleted outside Terraform. It is removed from the state and will be planned for creation.",
+    )

@@ -26,6 +26,7 @@ from ..framework.diagnostics import Key, Path
 from ..framework.resource import Context, PlanContext, Resource, Timeouts
 from ..framework.schema import Attribute, Block, ListBlock, Schema, SingleBlock
 from ..framework.values import Unknown
+from . import _errors
 from ._tfmodel import from_tf, many, single, to_tf
 
 if TYPE_CHECKING:
@@ -1699,11 +1700,7 @@ class ClusterResource(Resource):
             try:
                 obj = client.get_cluster(model.namespace, model.name)
             except errors.NotFound:
-                ctx.diagnostics.warning(
-                    f"{TYPE_NAME} ({_label(model)}) not found",
-                    "The cluster no longer exists on the Supervisor (deleted outside Terraform); it is removed from "
-                    "state and will be planned for creation.",
-                )
+                _errors.gone(ctx, _label(model), "cluster")
                 return None
             except errors.ApiError as exc:
                 self._api_error(ctx, "reading", model, exc)

@@ -587,11 +587,7 @@ class SupervisorNamespaceResource(Resource):
             obj = client.get_namespace(name)
             names = self._policy_names(client)
         except errors.NotFound:
-            ctx.diagnostics.warning(
-                f"{TYPE_NAME} ({name}) no longer exists",
-                "The namespace was deleted outside Terraform. It is removed from the state and will be planned for "
-                "creation.",
-            )
+            _errors.gone(ctx, name, "namespace")
             return None
         except errors.ApiError as exc:
             _errors.report(ctx, exc, action="reading", object_id=name)

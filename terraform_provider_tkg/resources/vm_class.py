@@ -485,11 +485,7 @@ class VmClassResource(Resource):
         try:
             obj = clients.vcenter(settings).get_vm_class(name)
         except errors.NotFound:
-            ctx.diagnostics.warning(
-                f"{TYPE_NAME} ({name}) no longer exists",
-                "The VM class was deleted outside Terraform. It is removed from the state and will be planned for "
-                "creation.",
-            )
+            _errors.gone(ctx, name, "VM class")
             return None
         except errors.ApiError as exc:
             _errors.report(ctx, exc, action="reading", object_id=name)

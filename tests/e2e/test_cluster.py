@@ -159,6 +159,7 @@ def test_cluster_update_import_drift_replace_delete(
         client.wait_cluster_deleted(namespace, name, deadline=None)
     gone = tf.plan()
     assert gone.rc == 2 and "will be created" in gone.stdout
+    assert "The cluster was deleted outside Terraform" in " ".join((gone.stdout + gone.stderr).split())
     tf.apply()
     assert fx.cluster_exists(sim, namespace, name)
 

@@ -129,6 +129,7 @@ def lifecycle(sim: Simulator, make_tf: MakeTerraform, client: VcenterClient) -> 
         rest.delete(f"/api/vcenter/namespaces/instances/{renamed}")
     plan = tf.plan()
     assert plan.rc == 2 and "will be created" in plan.stdout
+    assert "The namespace was deleted outside Terraform" in " ".join((plan.stdout + plan.stderr).split())
     tf.apply()
     assert client.get_namespace(renamed).config_status == "RUNNING"
 

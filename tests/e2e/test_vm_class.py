@@ -89,6 +89,7 @@ def lifecycle(sim: Simulator, make_tf: MakeTerraform, client: VcenterClient) -> 
         rest.delete(f"/api/vcenter/namespace-management/virtual-machine-classes/{renamed}")
     plan = tf.plan()
     assert plan.rc == 2 and "will be created" in plan.stdout
+    assert "The VM class was deleted outside Terraform" in " ".join((plan.stdout + plan.stderr).split())
     tf.apply()
     assert client.get_vm_class(renamed).cpu_count == 8
 
