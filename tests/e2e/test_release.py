@@ -110,6 +110,15 @@ def test_release_zip_applies_the_quickstart_without_a_virtualenv(
         # Terraform kept the published checksums and added an h1: equal to the one the release's mirror lists.
         assert lock == LOCK_HEADER + lock_entry(harness.TKG_SOURCE, [*zip_hashes, h1])
 
+        # What init unpacked is the frozen build (no launcher), and it knows its version without any metadata.
+        package = tf.workdir / ".terraform/providers" / harness.TKG_SOURCE / harness.provider_version()
+        executable = package / install.terraform_platform() / f"terraform-provider-tkg_v{harness.provider_version()}"
+        assert (executable.parent / "_internal").is_dir()
+        version = subprocess.run(
+            [str(executable), "--version"], env=tf.command_env(), capture_output=True, text=True, check=True
+        )
+        assert version.stdout == f"{PRODUCT} {harness.provider_version()}\n"
+
         tf.apply()
         assert tf.output("cluster_phase") == "Provisioned"
         assert tf.output("kubernetes_release").startswith("v1.31")
