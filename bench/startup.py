@@ -94,7 +94,16 @@ def install_provider(root: Path) -> Path:
     """Install with the provider's own ``install`` command; return the launcher Terraform would run."""
     mirror = root / "mirror"
     subprocess.run(
-        [sys.executable, "-m", "terraform_provider_tkg", "install", "--mirror", str(mirror)],
+        [
+            sys.executable,
+            "-m",
+            "terraform_provider_tkg",
+            "install",
+            "--mirror",
+            str(mirror),
+            "--hostname",
+            "registry.terraform.io",
+        ],
         check=True,
         capture_output=True,
         env={**os.environ, "HOME": str(root)},

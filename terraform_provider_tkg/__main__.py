@@ -3,7 +3,7 @@
 Usage:
     terraform-provider-tkg                      serve (what Terraform runs; needs Terraform's environment)
     terraform-provider-tkg --debug              serve for a debugger and print TF_REATTACH_PROVIDERS
-    terraform-provider-tkg install [--mirror DIR] [--hostname HOST]
+    terraform-provider-tkg install [--mirror DIR] [--hostname HOST]... [--platform OS_ARCH]...
     terraform-provider-tkg --version
 
 Terraform starts a provider 3 to 5 times per command, so the serving path imports as little as it can: no argparse,
@@ -12,30 +12,59 @@ and the provider module only after the plugin environment has been checked.
 
 from __future__ import annotations
 
+import os
 import sys
+
+from . import __version__
 
 DIST_NAME = "terraform-provider-tkg"
 NAMESPACE = "tkg-oss"
 TYPE_NAME = "tkg"
-DEFAULT_HOSTNAME = "registry.terraform.io"
+# Terraform's registry host, then OpenTofu's: `source = "tkg-oss/tkg"` means the first to Terraform, the second to
+# OpenTofu, so `install` writes both and one mirror serves either tool.
+HOSTNAMES = ("registry.terraform.io", "registry.opentofu.org")
+# The launcher's rule for finding the Python environment (see framework/install.portable_launcher_script).
+PYTHON_VARIABLE = "TKG_PROVIDER_PYTHON"
+LAUNCHER_VERSION_VARIABLE = "TKG_PROVIDER_LAUNCHER_VERSION"
 
 
 def package_version() -> str:
-    """The installed distribution's version (what the mirror directory and ``--version`` report)."""
-    from importlib.metadata import version
-
-    return version(DIST_NAME)
+    """This package's version (what the mirror directory and ``--version`` report)."""
+    return __version__
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (serving normally ends the process itself)."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args == ["--debug"]:
+        mismatch = _launcher_version_mismatch()
+        if mismatch:
+            print(
+                mismatch, flush=True
+            )  # stdout: Terraform quotes it in its error ("Unrecognized remote plugin message")
+            sys.stderr.write(mismatch + "\n")
+            return 1
         return _serve(debug=bool(args))
     if args[0] in ("--version", "-v", "version"):
         print(f"{DIST_NAME} {package_version()}")
         return 0
     return _cli(args)
+
+
+def _launcher_version_mismatch() -> str | None:
+    """Why this environment must not serve the launcher that started it (another version), or ``None``."""
+    wanted = os.environ.get(LAUNCHER_VERSION_VARIABLE)
+    if not wanted or wanted == __version__:
+        return None
+    from .framework.install import semver
+
+    if wanted == semver(__version__):
+        return None
+    return (
+        f"{DIST_NAME}: the launcher Terraform started is for version {wanted}, but the Python environment it found "
+        f"({sys.executable}) has {__version__}: run `{DIST_NAME} install` from that environment and "
+        f"`terraform init -upgrade`, or point {PYTHON_VARIABLE} at an environment with {wanted}"
+    )
 
 
 def _serve(*, debug: bool) -> int:
@@ -82,39 +111,64 @@ def _cli(args: list[str]) -> int:
     )
     install_cmd.add_argument(
         "--hostname",
-        default=DEFAULT_HOSTNAME,
-        help=f"registry host of the source address (default: {DEFAULT_HOSTNAME})",
+        action="append",
+        help=f"registry host of the source address; repeatable (default: {' and '.join(HOSTNAMES)})",
+    )
+    install_cmd.add_argument(
+        "--platform",
+        action="append",
+        help=(
+            f"OS_ARCH directory to write, e.g. darwin_arm64; repeatable (default: this machine's, "
+            f"{install.terraform_platform()}). The launcher is the same on every platform, so a mirror with several "
+            "lets `terraform providers lock -fs-mirror` record them all"
+        ),
     )
     options = parser.parse_args(args)
     if options.command != "install":
         parser.print_help(sys.stderr)
         return 2
+    if getattr(sys, "frozen", False):
+        sys.stderr.write(
+            f"This is the self-contained release of {DIST_NAME}: it needs no launcher. Put its zip into a filesystem\n"
+            "mirror (<mirror>/registry.terraform.io/tkg-oss/tkg/) or serve the release's mirror/ directory instead.\n"
+        )
+        return 2
 
     mirror = (options.mirror or install.default_mirror_dir()).expanduser().absolute()
     version = install.semver(package_version())
-    # The interpreter running now is the one whose environment has this package and its dependencies installed.
-    launcher = install.install_launcher(
+    hostnames = options.hostname or list(HOSTNAMES)
+    launchers = install.write_package(
         mirror,
-        hostname=options.hostname,
+        hostnames=hostnames,
         namespace=NAMESPACE,
         type_name=TYPE_NAME,
         version=version,
-        command=[sys.executable, "-m", "terraform_provider_tkg"],
+        platforms=options.platform or [install.terraform_platform()],
+        executable=install.portable_launcher_script(
+            program=DIST_NAME,
+            module=__package__ or "terraform_provider_tkg",
+            version=version,
+            python_variable=PYTHON_VARIABLE,
+            version_variable=LAUNCHER_VERSION_VARIABLE,
+        ),
     )
+    # The interpreter running now is the one whose environment has this package and its dependencies installed.
+    record = install.record_interpreter(DIST_NAME, version, sys.executable)
     install.precompile([Path(__file__).resolve().parent])
-    source = f"{options.hostname}/{NAMESPACE}/{TYPE_NAME}"
+    sources = [f"{hostname}/{NAMESPACE}/{TYPE_NAME}" for hostname in hostnames]
     implied = mirror == install.default_mirror_dir().absolute()
     sys.stderr.write(
-        f"Installed {source} {version} at {launcher}\n"
+        "".join(f"Installed {DIST_NAME} {version} at {launcher}\n" for launcher in launchers)
+        + f"It runs {sys.executable} (recorded in {record}; {PYTHON_VARIABLE} overrides it).\n"
         + (
             "This is Terraform's implied local mirror: `terraform init` finds it as long as your CLI\n"
             "configuration has no provider_installation block. If it has one, add the following to it instead.\n"
             if implied
             else ""
         )
-        + "CLI configuration (~/.terraformrc, or the file named by TF_CLI_CONFIG_FILE):\n\n"
+        + "CLI configuration (~/.terraformrc, ~/.tofurc for OpenTofu, or the file named by TF_CLI_CONFIG_FILE):\n\n"
     )
-    sys.stdout.write(install.provider_installation_block(mirror, [source]))
+    sys.stdout.write(install.provider_installation_block(mirror, sources))
     sys.stdout.flush()
     return 0
 

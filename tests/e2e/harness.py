@@ -30,7 +30,17 @@ TEST_SOURCE = "registry.terraform.io/tkg-test/tkgtest"
 MIRRORED = ("registry.terraform.io/tkg-oss/*", "registry.terraform.io/tkg-test/*")
 
 # Variables of the outer environment that would change what Terraform or a provider does. Tests pass what they need.
-_SCRUBBED_PREFIXES = ("TF_", "CHECKPOINT_", "PLUGIN_", "VSPHERE_", "TKG_", "KUBECONFIG", "NO_PROXY", "no_proxy")
+_SCRUBBED_PREFIXES = (
+    "TF_",
+    "CHECKPOINT_",
+    "PLUGIN_",
+    "VSPHERE_",
+    "TKG_",
+    "KUBECONFIG",
+    "NO_PROXY",
+    "no_proxy",
+    "XDG_CONFIG_HOME",  # where the provider's launcher looks for its recorded interpreter: under the private HOME
+)
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -140,9 +150,9 @@ class Mirror:
 
 def provider_version() -> str:
     """Version the providers are installed at (the package's, as Terraform spells it)."""
-    from importlib.metadata import version
+    from terraform_provider_tkg import __version__
 
-    return install.semver(version("terraform-provider-tkg"))
+    return install.semver(__version__)
 
 
 def install_mirror(root: Path, *, python: str = sys.executable) -> Mirror:
