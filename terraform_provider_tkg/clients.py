@@ -81,6 +81,7 @@ def vcenter(settings: ProviderSettings) -> VcenterClient:
             allow_unverified_ssl=settings.allow_unverified_ssl,
             api_timeout=settings.api_timeout,
             max_retries=settings.max_retries,
+            origin="vsphere_server / VSPHERE_SERVER",
         )
 
     return _cached(_vcenter, settings, build)
@@ -115,6 +116,8 @@ def supervisor(settings: ProviderSettings) -> SupervisorClient:
             max_retries=settings.max_retries,
             discover=lambda: _discover_endpoint(settings),
             on_secret=logs.register_secret,
+            origin="supervisor_endpoint / TKG_SUPERVISOR_ENDPOINT",
+            discovered_origin="discovered through vCenter; set supervisor_endpoint to choose another",
         )
 
     return _cached(_supervisor, settings, build)

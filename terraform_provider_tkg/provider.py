@@ -92,13 +92,16 @@ SCHEMA = Schema(
             "api_timeout": Attribute(
                 t.String(),
                 optional=True,
-                description=f"Timeout of a single API call as a duration (default `{DEFAULT_API_TIMEOUT}`).",
+                description="Time limit of one API call, its retries included, as a duration (default "
+                f"`{DEFAULT_API_TIMEOUT}`). Connecting and the TLS handshake also have their own 10 s limits.",
                 validators=(validators.duration,),
             ),
             "max_retries": Attribute(
                 t.Number(),
                 optional=True,
-                description=f"Retries of a failed call (429, 503, connection errors), default {DEFAULT_MAX_RETRIES}.",
+                description="Retries of a call that can succeed later (429, 502, 503, 504, connection reset), default "
+                f"{DEFAULT_MAX_RETRIES}. A refused connection is retried at most twice and a connect timeout once; "
+                "certificate, host name and other 4xx errors never.",
                 validators=(validators.between(0, 20),),
             ),
         }

@@ -18,6 +18,7 @@ and re-applies (``update_cluster``), because merge patch replaces whole lists su
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -221,6 +222,7 @@ class SupervisorClient:
 
     ``endpoint`` is ``host`` or ``host:port``, or None to discover it lazily by calling ``discover()`` (the provider
     passes a vCenter lookup). ``on_secret`` receives every token and kubeconfig before it is used, for redaction.
+    ``origin`` / ``discovered_origin`` say where the endpoint came from, for connection errors.
     """
 
     def __init__(
@@ -238,11 +240,14 @@ class SupervisorClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         poll_interval: float = 1.0,
+        origin: str = "",
+        discovered_origin: str = "discovered through vCenter",
     ) -> None:
         if endpoint is None and discover is None:
             raise ValueError("a Supervisor endpoint or a discover() function is required")
         self._endpoint = endpoint
         self._discover = discover
+        self._origin = origin if endpoint is not None else discovered_origin
         self._user = user
         self._password = password
         self._verify = _http.tls_verify(ca_file=ca_file, allow_unverified_ssl=allow_unverified_ssl)
@@ -281,6 +286,7 @@ class SupervisorClient:
                     "max_retries": self._max_retries,
                     "transport": self._transport,
                     "sleep": self._sleep,
+                    "origin": self._origin,
                 }
                 http = _http.HttpClient(api_url, **options)
                 login = http if login_url == api_url else _http.HttpClient(login_url, **options)
@@ -293,6 +299,12 @@ class SupervisorClient:
         """Close connections."""
         for http in {id(h): h for h in (self._http, self._login_http) if h is not None}.values():
             http.close()
+
+    @staticmethod
+    def time_limit(seconds: float, reason: str) -> contextlib.AbstractContextManager[None]:
+        """Bound every call this thread makes inside the block (login and discovery included) to ``seconds`` in all,
+        without retrying connect timeouts: for checks that must not stretch a command (see ``_http.time_limit``)."""
+        return _http.time_limit(seconds, reason=reason)
 
     def _request(self, method: str, path: str, **kw: Any) -> Any:
         return self._client().request(method, path, **kw)

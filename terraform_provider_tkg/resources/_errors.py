@@ -28,6 +28,9 @@ _NEXT_STEP: dict[type[errors.ApiError], str] = {
 }
 
 
+_NO_ANSWER = (errors.Unreachable, errors.Refused, errors.CallTimeout)
+
+
 def tf_path(wire_field: str | None, table: Mapping[str, Path]) -> Path | None:
     """The Terraform attribute path for a wire field such as ``storage_specs[0].policy`` (longest match wins)."""
     if not wire_field:
@@ -51,6 +54,10 @@ def report(
 ) -> None:
     """Add one error diagnostic for ``exc`` raised while ``action`` (e.g. "creating") the object ``object_id``."""
     path = tf_path(exc.field, wire_to_tf or {}) if isinstance(exc, errors.Invalid) else None
+    if isinstance(exc, _NO_ANSWER):
+        # No answer from vCenter: the message is the provider's own and already says what to fix.
+        ctx.diagnostics.error(f"{action} {ctx.type_name} ({object_id})", exc.describe())
+        return
     step = hint or next((text for cls, text in _NEXT_STEP.items() if isinstance(exc, cls)), "")
     detail = f"vCenter said: {exc.describe()}"
     if step:
