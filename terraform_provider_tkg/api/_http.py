@@ -288,7 +288,9 @@ class HttpClient:
         return self.max_retries
 
     def _where(self) -> str:
-        return f"{self.address} ({self.origin})" if self.origin else self.address
+        where = f"{self.address} ({self.origin})" if self.origin else self.address
+        proxy = _proxy_for(self.base_url)
+        return f"{where} through the proxy {proxy} (HTTPS_PROXY)" if proxy else where
 
     def _budget_spent(self, operation: str, attempts: int) -> errors.CallTimeout:
         return errors.CallTimeout(
@@ -387,6 +389,17 @@ def _decode(response: httpx.Response, operation: str) -> Any:
     if response.is_success:
         return body
     raise errors.error_from_response(response.status_code, body, operation=operation)
+
+
+def _proxy_for(url: str) -> str:
+    """The proxy httpx sends ``url`` through (from the environment), or "" when it connects directly."""
+    import urllib.request
+
+    host = urlsplit(url).hostname or ""
+    proxy = urllib.request.getproxies_environment().get(urlsplit(url).scheme, "")
+    if not proxy or urllib.request.proxy_bypass_environment(host):
+        return ""
+    return urlsplit(proxy).netloc or proxy
 
 
 def _seconds(value: float) -> str:
