@@ -44,6 +44,7 @@ __all__ = [
     "RETRY_STATUSES",
     "Auth",
     "HttpClient",
+    "LoginGate",
     "time_limit",
     "tls_verify",
 ]
@@ -109,6 +110,33 @@ def time_limit(seconds: float, *, reason: str = "the time limit of this check") 
         yield
     finally:
         _current.deadline, _current.bound, _current.limited = saved
+
+
+class LoginGate:
+    """Lets one thread at a time log in, and hands a failed login's error to the threads that waited for it.
+
+    Why: Terraform reads data sources in parallel. Without this, N threads queued behind a login to a silent endpoint
+    would each time out in turn (N times the connect timeouts), and N logins with a wrong password could lock the
+    account; with it they all fail with the first error.
+    """
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+        self._failed: tuple[float, errors.ApiError] | None = None
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the login lock; raise the error of a login that failed while this thread was waiting."""
+        queued = time.monotonic()
+        with self._lock:
+            failed = self._failed
+            if failed is not None and failed[0] >= queued:
+                raise failed[1]
+            try:
+                yield
+            except errors.ApiError as exc:
+                self._failed = (time.monotonic(), exc)
+                raise
 
 
 class HttpClient:
@@ -397,7 +425,7 @@ def _proxy_for(url: str) -> str:
 
     host = urlsplit(url).hostname or ""
     proxy = urllib.request.getproxies_environment().get(urlsplit(url).scheme, "")
-    if not proxy or urllib.request.proxy_bypass_environment(host):
+    if not proxy or urllib.request.proxy_bypass(host):
         return ""
     return urlsplit(proxy).netloc or proxy
 

@@ -98,6 +98,7 @@ class WcpTokenAuth:
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
+        self._gate = _http.LoginGate(self._lock)
 
     def __repr__(self) -> str:
         return f"WcpTokenAuth(user={self._user!r}, logged_in={self._token is not None})"
@@ -113,7 +114,7 @@ class WcpTokenAuth:
         """Log in unless a token is held that stays valid for more than ``TOKEN_MARGIN`` seconds."""
         if self._valid():
             return
-        with self._lock:
+        with self._gate.turn():
             if self._valid():
                 return
             login = self._login_http or http

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from terraform_provider_tkg.api import _http, errors
+from terraform_provider_tkg.api import _auth, _http, errors
 from tkgsim import tls
 
 ORIGIN = "vsphere_server / VSPHERE_SERVER"
@@ -229,3 +229,25 @@ def test_connections_reset_mid_request_are_retried_up_to_max_retries(
         http_client(f"https://127.0.0.1:{port}", verify=trusting, max_retries=3).request("GET", "/api/x")
     assert type(info.value) is errors.Transient
     assert attempts(caplog, "GET /api/x ") == 4
+
+
+def test_threads_queued_behind_a_failed_login_share_its_error(caplog: pytest.LogCaptureFixture) -> None:
+    outcomes: list[BaseException] = []
+
+    def call(http: _http.HttpClient) -> None:
+        try:
+            http.request("GET", "/api/x")
+        except errors.ApiError as exc:
+            outcomes.append(exc)
+
+    with silent_listener() as port:
+        http = http_client(f"https://127.0.0.1:{port}", connect_timeout=0.3)
+        http.auth = _auth.SessionAuth("user", "pw")
+        threads = [threading.Thread(target=call, args=(http,)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert len(outcomes) == 3 and all(isinstance(o, errors.CallTimeout) for o in outcomes)
+    # One login with its one retry, not one per thread.
+    assert attempts(caplog, "POST /api/session TLS handshake timeout") == 2
