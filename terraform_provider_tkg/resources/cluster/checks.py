@@ -4,6 +4,8 @@ A no-op plan makes no call."""
 
 from __future__ import annotations
 
+import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from ... import clients
@@ -15,9 +17,19 @@ from .model import Model
 from .validation import version_parts
 
 if TYPE_CHECKING:
+    from ...api.errors import ApiError
     from ...api.supervisor import SupervisorClient
 
 __all__ = ["check_version_change", "live_checks"]
+
+log = logging.getLogger(__name__)
+
+# All Supervisor calls of one cluster's plan-time checks (login and discovery included) end within this many seconds.
+PLAN_CHECK_LIMIT = 20.0
+
+# Per client, the connection error that made a plan-time check give up: the other clusters of the same plan (the same
+# provider process) skip their checks at once instead of waiting for the same timeout again.
+_unreachable: weakref.WeakKeyDictionary[SupervisorClient, ApiError] = weakref.WeakKeyDictionary()
 
 _RELEASE_HINT = 'List usable releases with data "tkg_kubernetes_releases" or `kubectl get kr`.'
 
@@ -53,7 +65,13 @@ def check_version_change(ctx: PlanContext, prior: Model, model: Model) -> None:
 
 
 def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model: Model) -> None:
-    """Checks against the Supervisor for values that are new or changed (no calls on a no-op plan)."""
+    """Checks against the Supervisor for values that are new or changed (no calls on a no-op plan).
+
+    Bounded: all calls of one plan together take at most ``PLAN_CHECK_LIMIT`` seconds, without retrying a connect
+    timeout; a Supervisor that cannot be reached makes one warning, and the other clusters of the same plan skip
+    their checks at once. Values planned in this same run (a namespace created by this apply, a class from a
+    resource not yet created) are not checked and logged at debug level only: that is the normal first apply.
+    """
 
     def changed(get: Any) -> bool:
         try:
@@ -78,65 +96,75 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
         return  # provider not configured (e.g. values unknown until apply): the server checks at apply
     from ...api import errors
 
+    if client in _unreachable:
+        _warn_skipped(ctx, _unreachable[client])
+        return
     try:
-        if wanted_version:
-            if known(model.kubernetes_version):
-                _check_release(ctx, client, str(model.kubernetes_version))
-            else:
-                ctx.diagnostics.warning(
-                    "Kubernetes version not checked",
-                    "kubernetes_version is not known until apply, so it was not checked against the Supervisor's "
-                    "releases at plan time.",
-                    ("kubernetes_version",),
-                )
-        if not (vm_paths or sc_paths or class_changed):
-            return
-        if not known(model.namespace):
-            ctx.diagnostics.warning(
-                "VM and storage classes not checked",
-                "namespace is not known until apply, so vm_class, storage_class and cluster_class were not checked "
-                "at plan time.",
-                ("namespace",),
-            )
-            return
-        if not client.namespace_exists(model.namespace):
-            ctx.diagnostics.warning(
-                "VM and storage classes not checked",
-                f"The vSphere Namespace {model.namespace!r} does not exist yet (it may be created by this apply), "
-                "so vm_class, storage_class and cluster_class could not be checked at plan time.",
-                ("namespace",),
-            )
-            return
-        if class_changed and known(model.cluster_class):
-            classes = client.list_cluster_classes(model.namespace)
-            if model.cluster_class not in classes:
-                ctx.diagnostics.error(
-                    "Unknown ClusterClass",
-                    f"ClusterClass {model.cluster_class!r} is not available in namespace {model.namespace!r}; "
-                    f"available: {', '.join(classes) or 'none'}.",
-                    ("cluster_class",),
-                )
-        _check_bound(
-            ctx,
-            vm_paths,
-            client.list_vm_classes(model.namespace) if vm_paths else [],
-            model.namespace,
-            "VM class",
-            "Bind it to the namespace (tkg_supervisor_namespace.vm_classes).",
-        )
-        _check_bound(
-            ctx,
-            sc_paths,
-            client.list_storage_classes(model.namespace) if sc_paths else [],
-            model.namespace,
-            "storage class",
-            "Add its storage policy to the namespace (tkg_supervisor_namespace storage_policy).",
-        )
+        with client.time_limit(PLAN_CHECK_LIMIT, "the time limit of plan-time checks"):
+            _run_checks(ctx, client, model, wanted_version, vm_paths, sc_paths, class_changed)
     except errors.ApiError as exc:
-        ctx.diagnostics.warning(
-            "Supervisor checks skipped",
-            f"Could not check this cluster's settings against the Supervisor at plan time: {exc.describe()}",
-        )
+        if isinstance(exc, errors.Unreachable | errors.Refused | errors.CallTimeout):
+            _unreachable[client] = exc
+        _warn_skipped(ctx, exc)
+
+
+def _warn_skipped(ctx: PlanContext, exc: ApiError) -> None:
+    ctx.diagnostics.warning(
+        "Supervisor checks skipped",
+        "Could not check this cluster's settings (release, classes) against the Supervisor at plan time: "
+        f"{exc.describe()}\nThe plan goes on; the Supervisor checks them when the cluster is applied.",
+    )
+
+
+def _run_checks(
+    ctx: PlanContext,
+    client: SupervisorClient,
+    model: Model,
+    wanted_version: bool,
+    vm_paths: list[tuple[Path, Any]],
+    sc_paths: list[tuple[Path, Any]],
+    class_changed: bool,
+) -> None:
+    label = f"[cluster {model.namespace if known(model.namespace) else '?'}/{model.name}]"
+    if wanted_version:
+        if known(model.kubernetes_version):
+            _check_release(ctx, client, str(model.kubernetes_version))
+        else:
+            log.debug("%s kubernetes_version is known only at apply: release not checked at plan time", label)
+    if not (vm_paths or sc_paths or class_changed):
+        return
+    if not known(model.namespace):
+        log.debug("%s namespace is known only at apply: classes not checked at plan time", label)
+        return
+    if not client.namespace_exists(model.namespace):
+        # Normally created by this same apply; a misspelt name fails the create with the Supervisor's NotFound.
+        log.debug("%s namespace does not exist yet (created by this apply?): classes not checked at plan time", label)
+        return
+    if class_changed and known(model.cluster_class):
+        classes = client.list_cluster_classes(model.namespace)
+        if model.cluster_class not in classes:
+            ctx.diagnostics.error(
+                "Unknown ClusterClass",
+                f"ClusterClass {model.cluster_class!r} is not available in namespace {model.namespace!r}; "
+                f"available: {', '.join(classes) or 'none'}.",
+                ("cluster_class",),
+            )
+    _check_bound(
+        ctx,
+        vm_paths,
+        client.list_vm_classes(model.namespace) if [v for _, v in vm_paths if known(v)] else [],
+        model.namespace,
+        "VM class",
+        "Bind it to the namespace (tkg_supervisor_namespace.vm_classes).",
+    )
+    _check_bound(
+        ctx,
+        sc_paths,
+        client.list_storage_classes(model.namespace) if [v for _, v in sc_paths if known(v)] else [],
+        model.namespace,
+        "storage class",
+        "Add its storage policy to the namespace (tkg_supervisor_namespace storage_policy).",
+    )
 
 
 def _class_paths(model: Model, attr: str) -> list[tuple[Path, Any]]:
@@ -165,11 +193,7 @@ def _check_bound(
 ) -> None:
     for path, value in paths:
         if value is Unknown:
-            ctx.diagnostics.warning(
-                f"{what.capitalize()} not checked",
-                f"The {what} is not known until apply, so it was not checked.",
-                path,
-            )
+            log.debug("%s at %s is known only at apply: not checked at plan time", what, path)
         elif value not in available:
             ctx.diagnostics.error(
                 f"{what.capitalize()} not available in namespace {namespace}",
