@@ -70,6 +70,15 @@ _PHASES = {
     "http11.receive_response_body": "reading the response",
 }
 
+# How a timeout message says where it happened.
+_DURING = {
+    "TCP connect": "in the TCP connect",
+    "TLS handshake": "in the TLS handshake",
+    "sending the request": "while sending the request",
+    "waiting for the response": "waiting for the response",
+    "reading the response": "while reading the response",
+}
+
 # The deadline of the call in progress on this thread: a login inside a call, and every call inside ``time_limit``,
 # share it instead of starting their own.
 _current = threading.local()
@@ -355,11 +364,11 @@ class HttpClient:
                 phase=failure.phase,
             )
         if failure.kind == "timeout":
+            phase = failure.phase or "waiting for the response"
             return errors.CallTimeout(
-                f"{operation} to {where} timed out while {failure.phase or 'waiting for the response'} "
-                f"({_current.bound}; {tries})",
+                f"{operation} to {where} timed out {_DURING[phase]} ({_current.bound}; {tries})",
                 operation=operation,
-                phase=failure.phase or "waiting for the response",
+                phase=phase,
             )
         return errors.Transient(
             f"cannot reach {where}: {failure.label}: {errors.truncate(str(exc), 120)} ({tries})",
@@ -520,7 +529,8 @@ def _classify(exc: httpx.HTTPError, phase: str) -> _Failure:
         phase = phase if phase in ("TCP connect", "TLS handshake") else "TCP connect"
         return _Failure("connect_timeout", f"{phase} timeout", phase=phase)
     if isinstance(exc, httpx.TimeoutException):
-        return _Failure("timeout", f"timeout while {phase or 'waiting for the response'}", phase=phase)
+        phase = phase or "waiting for the response"
+        return _Failure("timeout", f"timeout {_DURING.get(phase, phase)}", phase=phase)
     if isinstance(exc, httpx.ConnectError) and not isinstance(
         next((c for c in chain if isinstance(c, OSError)), None), ConnectionResetError | ssl.SSLError
     ):

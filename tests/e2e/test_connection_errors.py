@@ -125,4 +125,4 @@ def test_api_timeout_bounds_a_plan_against_a_silent_listener(
     config = READ_SUPERVISOR.replace('provider "tkg" {}', 'provider "tkg" {\n  api_timeout = "10s"\n}')
     output, log = failing_plan(make_newest_tf, {**sim.env(), "VSPHERE_SERVER": f"127.0.0.1:{silent_port}"}, config)
     assert attempts(log, "POST /api/session") == ["TLS handshake timeout"]
-    assert "timed out while TLS handshake (api_timeout = 10s, the bound of a call including its retries" in output
+    assert "timed out in the TLS handshake (api_timeout = 10s, the bound of a call including its retries" in output

@@ -185,7 +185,7 @@ def test_api_timeout_shorter_than_the_handshake_timeout_bounds_the_call(caplog: 
         http_client(f"https://127.0.0.1:{port}", timeout=0.3).request("GET", "/api/x")
     assert attempts(caplog, "GET /api/x ") == 1
     assert info.value.phase == "TLS handshake"
-    assert "timed out while TLS handshake (api_timeout = 0.3s, the bound of a call including its retries" in str(
+    assert "timed out in the TLS handshake (api_timeout = 0.3s, the bound of a call including its retries" in str(
         info.value
     )
 
@@ -196,7 +196,7 @@ def test_a_server_that_never_answers_times_out_waiting_for_the_response(
     trusting = ssl.create_default_context(cafile=str(certs.ca_file))
     with server("handshake", tls.server_context(certs)) as port, pytest.raises(errors.CallTimeout) as info:
         http_client(f"https://127.0.0.1:{port}", verify=trusting, timeout=0.5).request("GET", "/api/x")
-    assert attempts(caplog, "GET /api/x timeout while waiting for the response") == 1
+    assert attempts(caplog, "GET /api/x timeout waiting for the response") == 1
     assert info.value.phase == "waiting for the response"
 
 
