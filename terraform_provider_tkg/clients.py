@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .framework import logs
+from .settings import ProviderSettings
 
 if TYPE_CHECKING:
     from .api.supervisor import SupervisorClient
     from .api.vcenter import VcenterClient
     from .framework.resource import Context
-    from .provider import ProviderSettings
 
 __all__ = ["settings_or_error", "supervisor", "vcenter"]
 
@@ -32,8 +32,6 @@ _supervisor: dict[Any, SupervisorClient] = {}
 
 def settings_or_error(ctx: Context, provider_data: Any) -> ProviderSettings | None:
     """The provider settings, or None after adding a "provider not configured" error to ``ctx``."""
-    from .provider import ProviderSettings
-
     if isinstance(provider_data, ProviderSettings):
         return provider_data
     ctx.diagnostics.error(
@@ -81,6 +79,7 @@ def vcenter(settings: ProviderSettings) -> VcenterClient:
             allow_unverified_ssl=settings.allow_unverified_ssl,
             api_timeout=settings.api_timeout,
             max_retries=settings.max_retries,
+            origin="vsphere_server / VSPHERE_SERVER",
         )
 
     return _cached(_vcenter, settings, build)
@@ -115,6 +114,8 @@ def supervisor(settings: ProviderSettings) -> SupervisorClient:
             max_retries=settings.max_retries,
             discover=lambda: _discover_endpoint(settings),
             on_secret=logs.register_secret,
+            origin="supervisor_endpoint / TKG_SUPERVISOR_ENDPOINT",
+            discovered_origin="discovered through vCenter; set supervisor_endpoint to choose another",
         )
 
     return _cached(_supervisor, settings, build)

@@ -6,7 +6,6 @@ first use by a resource or data source, so ``terraform validate`` and schema-onl
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import Any
 
@@ -23,13 +22,11 @@ from .framework import types as t
 from .framework.resource import Context, Provider
 from .framework.schema import Attribute, Block, Schema
 from .resources import cluster, supervisor_namespace, vm_class
+from .settings import DEFAULT_API_TIMEOUT, DEFAULT_MAX_RETRIES, ProviderSettings
 
-__all__ = ["FULL_NAME", "PROVIDER_NAME", "ProviderSettings", "TkgProvider", "new_servicer"]
+__all__ = ["FULL_NAME", "PROVIDER_NAME", "TkgProvider", "new_servicer"]
 
 FULL_NAME = "registry.terraform.io/tkg-oss/tkg"
-
-DEFAULT_API_TIMEOUT = "5m"
-DEFAULT_MAX_RETRIES = 5
 
 # attribute -> environment variable used when the attribute is not set in configuration
 ENV_FALLBACKS = {
@@ -92,32 +89,21 @@ SCHEMA = Schema(
             "api_timeout": Attribute(
                 t.String(),
                 optional=True,
-                description=f"Timeout of a single API call as a duration (default `{DEFAULT_API_TIMEOUT}`).",
+                description="Time limit of one API call, its retries included, as a duration (default "
+                f"`{DEFAULT_API_TIMEOUT}`). Connecting and the TLS handshake also have their own 10 s limits.",
                 validators=(validators.duration,),
             ),
             "max_retries": Attribute(
                 t.Number(),
                 optional=True,
-                description=f"Retries of a failed call (429, 503, connection errors), default {DEFAULT_MAX_RETRIES}.",
+                description="Retries of a call that can succeed later (429, 502, 503, 504, connection reset), default "
+                f"{DEFAULT_MAX_RETRIES}. A refused connection is retried at most twice and a connect timeout once; "
+                "certificate, host name and other 4xx errors never.",
                 validators=(validators.between(0, 20),),
             ),
         }
     )
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class ProviderSettings:
-    """The provider's resolved configuration, handed to every resource and data source."""
-
-    vsphere_server: str
-    user: str
-    password: str = dataclasses.field(repr=False)
-    allow_unverified_ssl: bool = False
-    ca_file: str | None = None
-    supervisor_endpoint: str | None = None
-    api_timeout: float = 300.0
-    max_retries: int = DEFAULT_MAX_RETRIES
 
 
 def _truthy(text: str) -> bool:

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from . import errors
-
-if TYPE_CHECKING:
-    from ._http import HttpClient
+from . import _http, errors
 
 __all__ = ["SESSION_HEADER", "SESSION_PATH", "SessionAuth"]
 
@@ -31,6 +27,7 @@ class SessionAuth:
         self._password = password
         self._token: str | None = None
         self._lock = threading.Lock()
+        self._gate = _http.LoginGate(self._lock)
 
     def __repr__(self) -> str:
         return f"SessionAuth(user={self._user!r}, logged_in={self._token is not None})"
@@ -39,11 +36,12 @@ class SessionAuth:
         token = self._token
         return {SESSION_HEADER: token} if token else {}
 
-    def ensure_login(self, http: HttpClient) -> None:
-        """Log in unless a token is already held (one login at a time across threads)."""
+    def ensure_login(self, http: _http.HttpClient) -> None:
+        """Log in unless a token is already held (one login at a time across threads; threads that waited for a
+        login that failed get its error instead of trying again)."""
         if self._token is not None:
             return
-        with self._lock:
+        with self._gate.turn():
             if self._token is not None:
                 return
             token = http.request(
@@ -66,7 +64,7 @@ class SessionAuth:
             if token_headers.get(SESSION_HEADER) == self._token:
                 self._token = None
 
-    def logout(self, http: HttpClient) -> None:
+    def logout(self, http: _http.HttpClient) -> None:
         """End the session on the server (best effort) and forget the token."""
         with self._lock:
             token, self._token = self._token, None

@@ -16,10 +16,14 @@ The tree (catch a base to catch a whole group)::
     ├── Invalid                   INVALID_ARGUMENT, UNSUPPORTED, …; Kubernetes Invalid/BadRequest (422/400)
     ├── Unauthenticated           401: bad credentials, or a token that re-login could not renew
     ├── Forbidden                 403 / UNAUTHORIZED: authenticated but not allowed
-    ├── Transient                 429, 502/503/504, connection errors, still failing after the retries
+    ├── Unreachable               no connection, and retrying cannot help: certificate not trusted or not for this
+    │                             host, host name not resolved, port not speaking TLS (never retried)
+    ├── Transient                 429, 502/503/504, connections reset mid-request, still failing after the retries
+    │   ├── Refused               connection refused (or no route) after a couple of quick retries
+    │   └── CallTimeout           a connect or TLS-handshake timeout, or the call's time budget spent; .phase
     ├── UnexpectedResponse        a 2xx body that does not match the wire model (API drift or a provider bug)
     └── WaitTimeout               a wait ran past its deadline; .last = the last object seen
-        ├── WaitCancelled         the wait was stopped (Terraform interrupt); .last as above
+        ├── WaitCancelled         the wait was stopped (the caller was interrupted); .last as above
         └── WaitFailed            the object reached a failure state (e.g. namespace ERROR); .last as above
 """
 
@@ -32,13 +36,16 @@ __all__ = [
     "MAX_MESSAGE",
     "AlreadyExists",
     "ApiError",
+    "CallTimeout",
     "Conflict",
     "Forbidden",
     "Invalid",
     "NotFound",
+    "Refused",
     "Transient",
     "Unauthenticated",
     "UnexpectedResponse",
+    "Unreachable",
     "WaitCancelled",
     "WaitFailed",
     "WaitTimeout",
@@ -47,6 +54,8 @@ __all__ = [
 ]
 
 MAX_MESSAGE = 256
+# Connection errors are the provider's own sentences (with the presented certificate): longer, and never a body.
+MAX_CONNECTION_MESSAGE = 1000
 
 
 def truncate(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -72,11 +81,12 @@ class ApiError(Exception):
         messages: list[str] | None = None,
         operation: str = "",
         field: str | None = None,
+        limit: int = MAX_MESSAGE,
     ) -> None:
-        self.message = truncate(message)
+        self.message = truncate(message, limit)
         self.status = status
         self.error_type = error_type
-        self.messages = [truncate(m) for m in (messages if messages is not None else [message])]
+        self.messages = [truncate(m, limit) for m in (messages if messages is not None else [message])]
         self.operation = operation
         self.field = field
         super().__init__(self.message)
@@ -122,6 +132,31 @@ class Transient(ApiError):
     """A temporary failure (throttling, unavailable service, connection error) that outlasted the retries."""
 
 
+class Unreachable(ApiError):
+    """No connection could be made and retrying cannot help; the message names the setting to fix.
+
+    The message is the provider's own text (no server body), so it is kept whole rather than truncated.
+    """
+
+    def __init__(self, message: str, *, operation: str = "") -> None:
+        super().__init__(message, operation=operation, limit=MAX_CONNECTION_MESSAGE)
+
+
+class Refused(Transient):
+    """The connection was refused (or had no route) on every one of a couple of quick attempts."""
+
+    def __init__(self, message: str, *, operation: str = "") -> None:
+        super().__init__(message, operation=operation, limit=MAX_CONNECTION_MESSAGE)
+
+
+class CallTimeout(Transient):
+    """A call timed out; ``phase`` says where: "TCP connect", "TLS handshake", "waiting for the response", …"""
+
+    def __init__(self, message: str, *, operation: str = "", phase: str = "") -> None:
+        super().__init__(message, operation=operation, limit=MAX_CONNECTION_MESSAGE)
+        self.phase = phase
+
+
 class UnexpectedResponse(ApiError):
     """A successful response whose body does not match the wire model: API drift or a provider bug."""
 
@@ -136,7 +171,7 @@ class WaitTimeout(ApiError):
 
 
 class WaitCancelled(WaitTimeout):
-    """A wait was stopped from outside (Terraform interrupt) before reaching its target."""
+    """A wait was stopped from outside (e.g. the user pressed Ctrl-C) before reaching its target."""
 
 
 class WaitFailed(WaitTimeout):

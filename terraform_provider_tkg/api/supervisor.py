@@ -18,6 +18,7 @@ and re-applies (``update_cluster``), because merge patch replaces whole lists su
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -30,7 +31,9 @@ from typing import Any
 import httpx
 
 from . import _http, errors, wait
+from . import k8s_keys as keys
 from . import k8s_models as k8s
+from .releases import designates
 
 __all__ = [
     "SupervisorClient",
@@ -52,10 +55,6 @@ TOKEN_MARGIN = 60.0
 # Without a readable ``exp`` claim, assume the documented 10 h lifetime minus a safety margin.
 DEFAULT_TOKEN_LIFETIME = 9 * 3600.0
 CONFLICT_RETRIES = 5
-AUTOSCALER_MIN = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
-AUTOSCALER_MAX = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
-POOL_LABEL = "topology.cluster.x-k8s.io/deployment-name"
-CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
 QUOTA_SUFFIX = ".storageclass.storage.k8s.io/requests.storage"
 
 
@@ -99,6 +98,7 @@ class WcpTokenAuth:
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
+        self._gate = _http.LoginGate(self._lock)
 
     def __repr__(self) -> str:
         return f"WcpTokenAuth(user={self._user!r}, logged_in={self._token is not None})"
@@ -114,7 +114,7 @@ class WcpTokenAuth:
         """Log in unless a token is held that stays valid for more than ``TOKEN_MARGIN`` seconds."""
         if self._valid():
             return
-        with self._lock:
+        with self._gate.turn():
             if self._valid():
                 return
             login = self._login_http or http
@@ -221,6 +221,7 @@ class SupervisorClient:
 
     ``endpoint`` is ``host`` or ``host:port``, or None to discover it lazily by calling ``discover()`` (the provider
     passes a vCenter lookup). ``on_secret`` receives every token and kubeconfig before it is used, for redaction.
+    ``origin`` / ``discovered_origin`` say where the endpoint came from, for connection errors.
     """
 
     def __init__(
@@ -238,11 +239,14 @@ class SupervisorClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         poll_interval: float = 1.0,
+        origin: str = "",
+        discovered_origin: str = "discovered through vCenter",
     ) -> None:
         if endpoint is None and discover is None:
             raise ValueError("a Supervisor endpoint or a discover() function is required")
         self._endpoint = endpoint
         self._discover = discover
+        self._origin = origin if endpoint is not None else discovered_origin
         self._user = user
         self._password = password
         self._verify = _http.tls_verify(ca_file=ca_file, allow_unverified_ssl=allow_unverified_ssl)
@@ -281,6 +285,7 @@ class SupervisorClient:
                     "max_retries": self._max_retries,
                     "transport": self._transport,
                     "sleep": self._sleep,
+                    "origin": self._origin,
                 }
                 http = _http.HttpClient(api_url, **options)
                 login = http if login_url == api_url else _http.HttpClient(login_url, **options)
@@ -293,6 +298,12 @@ class SupervisorClient:
         """Close connections."""
         for http in {id(h): h for h in (self._http, self._login_http) if h is not None}.values():
             http.close()
+
+    @staticmethod
+    def time_limit(seconds: float, reason: str) -> contextlib.AbstractContextManager[None]:
+        """Bound every call this thread makes inside the block (login and discovery included) to ``seconds`` in all,
+        without retrying connect timeouts: for checks that must not stretch a command (see ``_http.time_limit``)."""
+        return _http.time_limit(seconds, reason=reason)
 
     def _request(self, method: str, path: str, **kw: Any) -> Any:
         return self._client().request(method, path, **kw)
@@ -307,7 +318,7 @@ class SupervisorClient:
 
     @staticmethod
     def _clusters_path(namespace: str) -> str:
-        return f"/apis/{k8s.CAPI_GROUP}/{k8s.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusters"
+        return f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusters"
 
     def get_cluster(self, namespace: str, name: str) -> k8s.Cluster:
         """The Cluster ``namespace/name``; raises ``errors.NotFound``."""
@@ -320,16 +331,11 @@ class SupervisorClient:
         data = self._request("GET", self._clusters_path(namespace))
         return [_parse(k8s.Cluster, i, "GET clusters") for i in _items(data, "GET clusters")]
 
-    def create_cluster(self, cluster: k8s.Cluster, *, dry_run: bool = False) -> k8s.Cluster:
+    def create_cluster(self, cluster: k8s.Cluster) -> k8s.Cluster:
         """Create a Cluster; raises ``errors.AlreadyExists`` when the name is taken, ``Invalid``/``Forbidden`` when
-        admission rejects it. ``dry_run`` runs admission without persisting anything."""
+        admission rejects it."""
         namespace = cluster.metadata.namespace or ""
-        data = self._request(
-            "POST",
-            self._clusters_path(namespace),
-            json=cluster.wire(),
-            params={"dryRun": "All"} if dry_run else None,
-        )
+        data = self._request("POST", self._clusters_path(namespace), json=cluster.wire())
         created: k8s.Cluster = _parse(k8s.Cluster, data, f"POST cluster {namespace}/{cluster.metadata.name}")
         return created
 
@@ -377,8 +383,8 @@ class SupervisorClient:
         """The MachineDeployments the topology controller made for ``cluster`` (its node pools)."""
         data = self._request(
             "GET",
-            f"/apis/{k8s.CAPI_GROUP}/{k8s.CAPI_VERSION}/namespaces/{_seg(namespace)}/machinedeployments",
-            params={"labelSelector": f"{CLUSTER_NAME_LABEL}={cluster}"},
+            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/machinedeployments",
+            params={"labelSelector": f"{keys.CLUSTER_NAME_LABEL}={cluster}"},
         )
         return [_parse(k8s.MachineDeployment, i, "GET machinedeployments") for i in _items(data, "GET mds")]
 
@@ -464,7 +470,7 @@ class SupervisorClient:
     def list_cluster_classes(self, namespace: str) -> list[str]:
         """Names of the ClusterClasses available in a namespace."""
         data = self._request(
-            "GET", f"/apis/{k8s.CAPI_GROUP}/{k8s.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses"
+            "GET", f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses"
         )
         return sorted(str((i.get("metadata") or {}).get("name")) for i in _items(data, "GET clusterclasses"))
 
@@ -474,10 +480,10 @@ class SupervisorClient:
         """KubernetesRelease (VKS) when the Supervisor serves it, else TanzuKubernetesRelease."""
         if self._release_api is None:
             try:
-                self._request("GET", f"/apis/{k8s.KR_GROUP[0]}/{k8s.KR_GROUP[1]}")
-                self._release_api = k8s.KR_GROUP
+                self._request("GET", f"/apis/{keys.KR_GROUP[0]}/{keys.KR_GROUP[1]}")
+                self._release_api = keys.KR_GROUP
             except errors.NotFound:
-                self._release_api = k8s.TKR_GROUP
+                self._release_api = keys.TKR_GROUP
         return self._release_api
 
     def list_releases(self) -> list[k8s.Release]:
@@ -493,7 +499,7 @@ class SupervisorClient:
             "GET", "/apis/run.tanzu.vmware.com/v1alpha3/osimages", params={"labelSelector": f"os-name={os_name}"}
         )
         return {
-            str(((i.get("metadata") or {}).get("labels") or {}).get(k8s.TKR_LABEL))
+            str(((i.get("metadata") or {}).get("labels") or {}).get(keys.TKR_LABEL))
             for i in _items(data, "GET osimages")
         } - {"None"}
 
@@ -527,7 +533,7 @@ class SupervisorClient:
             return []
         by_pool: dict[str, k8s.MachineDeployment] = {}
         for md in self.list_machine_deployments(namespace, name):
-            pool = (md.metadata.labels or {}).get(POOL_LABEL)
+            pool = (md.metadata.labels or {}).get(keys.POOL_LABEL)
             if pool:
                 by_pool[pool] = md
         waiting = []
@@ -605,7 +611,7 @@ class SupervisorClient:
             target={wait.GONE},
             deadline=deadline,
             stop=stop,
-            label=f"[tkg_cluster {namespace}/{name}]",
+            label=f"[cluster {namespace}/{name}]",
             interval=self.poll_interval,
             max_interval=max(self.poll_interval, 5.0),
             logger=logger,
@@ -621,7 +627,7 @@ class SupervisorClient:
         logger: logging.Logger | None,
     ) -> k8s.Cluster:
         logger = logger or log
-        label = f"[tkg_cluster {namespace}/{name}]"
+        label = f"[cluster {namespace}/{name}]"
         seen: dict[str, str] = {}
 
         def fetch() -> k8s.Cluster:
@@ -668,11 +674,7 @@ class _AnyPending(frozenset[str]):
 def release_matches(version: str, release: k8s.Release) -> bool:
     """Whether ``version`` (a release name, its version, its Kubernetes version, or a prefix of the name at a ``.``
     or ``-`` boundary, as the TKR resolver reads it) designates ``release``."""
-    name = release.metadata.name
-    if version in (name, release.spec.version, release.spec.kubernetes.version):
-        return True
-    wanted = version.replace("+", "---")
-    return name.startswith(wanted) and name[len(wanted) : len(wanted) + 1] in (".", "-")
+    return designates(version, release.metadata.name, release.spec.version, release.spec.kubernetes.version)
 
 
 def matching_releases(version: str, releases: list[k8s.Release]) -> list[k8s.Release]:

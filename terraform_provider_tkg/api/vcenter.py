@@ -98,6 +98,7 @@ class VcenterClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         scheme: str = "https",
+        origin: str = "",
     ) -> None:
         self.server = server
         self.http = _http.HttpClient(
@@ -107,6 +108,7 @@ class VcenterClient:
             max_retries=max_retries,
             transport=transport,
             sleep=sleep,
+            origin=origin,
         )
         self._auth = _auth.SessionAuth(user, password)
         self.http.auth = self._auth

@@ -62,6 +62,45 @@ def test_gives_up_after_max_retries_with_transient() -> None:
     assert info.value.messages == ["vpxd is restarting"] and info.value.status == 503
 
 
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, errors.Invalid),
+        (401, errors.Unauthenticated),
+        (403, errors.Forbidden),
+        (404, errors.NotFound),
+        (409, errors.Conflict),
+        (500, errors.ApiError),
+    ],
+)
+def test_answers_that_cannot_heal_are_not_retried(status: int, error: type[errors.ApiError]) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(status, json={})
+
+    with pytest.raises(error):
+        client(handler, max_retries=5).request("GET", "/x", authenticate=False)
+    assert len(calls) == 1
+
+
+def test_no_retry_when_retry_after_exceeds_the_time_budget() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(503, headers={"Retry-After": "30"})
+
+    sleeps: list[float] = []
+    http = _http.HttpClient(
+        "https://vc.test", transport=httpx.MockTransport(handler), timeout=5, max_retries=5, sleep=sleeps.append
+    )
+    with pytest.raises(errors.Transient):
+        http.request("GET", "/x")
+    assert len(calls) == 1 and sleeps == []
+
+
 def test_no_retry_on_500_or_400() -> None:
     calls = []
 
@@ -106,18 +145,33 @@ def test_backoff_grows_with_jitter() -> None:
         assert cap / 2 <= slept <= cap
 
 
-def test_connection_errors_are_retried_then_transient() -> None:
+def test_failed_connections_get_a_couple_of_quick_retries_whatever_max_retries() -> None:
     calls = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(1)
         raise httpx.ConnectError("connection refused", request=request)
 
+    sleeps: list[float] = []
+    with pytest.raises(errors.Refused) as info:
+        client(handler, max_retries=5, sleeps=sleeps).request("GET", "/x")
+    assert len(calls) == _http.REFUSED_RETRIES + 1 == 3
+    assert len(sleeps) == 2 and all(s <= 1.0 for s in sleeps)
+    assert "cannot connect to vc.test: connection refused (3 attempts)" in str(info.value)
+    assert isinstance(info.value, errors.Transient) and isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+def test_resets_mid_request_use_all_retries_then_transient() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+
     with pytest.raises(errors.Transient) as info:
-        client(handler, max_retries=2).request("GET", "/x")
-    assert len(calls) == 3
-    assert "ConnectError" in str(info.value)
-    assert isinstance(info.value.__cause__, httpx.ConnectError)
+        client(handler, max_retries=4).request("GET", "/x")
+    assert len(calls) == 5
+    assert type(info.value) is errors.Transient and "RemoteProtocolError" in str(info.value)
 
 
 def test_connection_error_then_success() -> None:

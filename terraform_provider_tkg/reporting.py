@@ -1,5 +1,7 @@
 """API errors → Terraform diagnostics, worded one way for every resource and data source (STYLE rules 6 and 7).
 
+Shared by ``resources/`` and ``data_sources/``, hence a public module beside them rather than inside either.
+
 The summary is a lowercase verb phrase with the type and id ("creating tkg_vm_class (gpu-large)"); the detail quotes
 the server's message with the HTTP status and error type, then says what to do next. An ``Invalid`` error that names
 a wire field is attached to the Terraform attribute it came from, through the resource's ``WIRE_TO_TF_PATH`` table.
@@ -9,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from ..api import errors
-from ..framework.diagnostics import Path
-from ..framework.resource import Context
+from .api import errors
+from .framework.diagnostics import Path
+from .framework.resource import Context
 
 __all__ = ["gone", "report", "tf_path"]
 
@@ -26,6 +27,9 @@ _NEXT_STEP: dict[type[errors.ApiError], str] = {
     errors.UnexpectedResponse: "vCenter answered in an unexpected shape; please report this to the provider "
     "developers.",
 }
+
+
+_NO_ANSWER = (errors.Unreachable, errors.Refused, errors.CallTimeout)
 
 
 def tf_path(wire_field: str | None, table: Mapping[str, Path]) -> Path | None:
@@ -51,18 +55,15 @@ def report(
 ) -> None:
     """Add one error diagnostic for ``exc`` raised while ``action`` (e.g. "creating") the object ``object_id``."""
     path = tf_path(exc.field, wire_to_tf or {}) if isinstance(exc, errors.Invalid) else None
+    if isinstance(exc, _NO_ANSWER):
+        # No answer from vCenter: the message is the provider's own and already says what to fix.
+        ctx.diagnostics.error(f"{action} {ctx.type_name} ({object_id})", exc.describe())
+        return
     step = hint or next((text for cls, text in _NEXT_STEP.items() if isinstance(exc, cls)), "")
     detail = f"vCenter said: {exc.describe()}"
     if step:
         detail += f"\n\n{step}"
     ctx.diagnostics.error(f"{action} {ctx.type_name} ({object_id})", detail, path)
-
-
-def known(value: Any) -> bool:
-    """True for a value that is neither null nor unknown (plan-time checks skip the others)."""
-    from ..framework.values import Unknown
-
-    return value is not None and value is not Unknown
 
 
 def gone(ctx: Context, object_id: str, what: str) -> None:
