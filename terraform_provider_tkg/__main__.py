@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(*, debug: bool) -> int:
+    import gc
+
+    # Start-up builds only objects that live as long as the process (modules, schemas, the servicer): looking for
+    # cycles among them before the handshake is wasted time. serve() turns the collector back on after it.
+    gc.disable()
     from .framework import logs, server
 
     if not debug and not server.launched_by_terraform():

@@ -31,6 +31,7 @@ servicer's ``stop_requested`` event, when it has one, so that waits in flight re
 from __future__ import annotations
 
 import base64
+import gc
 import logging
 import os
 import signal
@@ -113,17 +114,22 @@ def generate_certificate(*, lifetime_seconds: int = 365 * 24 * 3600) -> ServerCe
     ``localhost``; Go ignores the common name, so the name must be in the subject alternative names. The certificate
     is its own CA and allows both server and client authentication, like the one Terraform presents to us.
 
-    The key comes from ``cryptography``; the certificate around it is a fixed template encoded here in DER, because
-    importing ``cryptography.x509`` costs more (about 20 ms) than everything else this function does, and Terraform
-    starts a provider 3 to 5 times per command.
+    The key comes from ``cryptography``; the certificate around it and the key's encodings are fixed templates
+    encoded here in DER from the key's numbers, because importing ``cryptography.x509`` or
+    ``cryptography.hazmat.primitives.serialization`` costs more (about 10 ms each) than everything else this function
+    does, and Terraform starts a provider 3 to 5 times per command.
     """
     import time
 
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    private = key.private_numbers()
+    public = private.public_numbers
+    point = b"\x04" + public.x.to_bytes(32, "big") + public.y.to_bytes(32, "big")  # uncompressed (SEC 1)
+    algorithm = _seq(_oid("1.2.840.10045.2.1"), _oid("1.2.840.10045.3.1.7"))  # id-ecPublicKey, prime256v1
+    spki = _seq(algorithm, _der(0x03, b"\x00" + point))  # RFC 5480 SubjectPublicKeyInfo
     now = int(time.time())
     name = _seq(_der(0x31, _seq(_oid("2.5.4.3"), _der(0x0C, b"localhost"))))  # CN=localhost
     ecdsa_with_sha256 = _seq(_oid("1.2.840.10045.4.3.2"))
@@ -147,10 +153,16 @@ def generate_certificate(*, lifetime_seconds: int = 365 * 24 * 3600) -> ServerCe
     )
     signature = key.sign(tbs, ec.ECDSA(hashes.SHA256()))
     cert_der = _seq(tbs, ecdsa_with_sha256, _der(0x03, b"\x00" + signature))
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    # PKCS #8 PrivateKeyInfo around an RFC 5915 ECPrivateKey (version 1, the 32-byte secret, the public key).
+    ec_private_key = _seq(
+        _der(0x02, b"\x01"),
+        _der(0x04, private.private_value.to_bytes(32, "big")),
+        _der(0xA1, _der(0x03, b"\x00" + point)),
     )
-    return ServerCertificate(cert_pem=_pem("CERTIFICATE", cert_der), key_pem=key_pem, cert_der=cert_der)
+    key_der = _seq(_der(0x02, b"\x00"), algorithm, _der(0x04, ec_private_key))
+    return ServerCertificate(
+        cert_pem=_pem("CERTIFICATE", cert_der), key_pem=_pem("PRIVATE KEY", key_der), cert_der=cert_der
+    )
 
 
 # Minimal DER (X.690) encoders for the certificate template above.
@@ -609,6 +621,10 @@ def serve(
             os.write(handshake_fd, line.encode())
         else:
             _print_reattach(full_name, plugin.socket_path or "")
+        # What start-up built lives as long as the process: keep it out of every later collection, and turn the
+        # collector back on in case the caller paused it to start faster.
+        gc.freeze()
+        gc.enable()
         plugin.wait(watch_parent=not debug)
     finally:
         plugin.close()
