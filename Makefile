@@ -29,8 +29,14 @@ unit: venv
 test: lint typecheck
 	$(BIN)/pytest
 
-bench: venv
-	$(BIN)/python -m bench
+# The plotting library is for `make bench` only: not a dependency of the provider, nor of the tests.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+# BENCH_ARGS=--quick (or TKG_BENCH_QUICK=1) measures N = 1, 10 only, to iterate.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
