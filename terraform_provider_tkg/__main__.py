@@ -18,6 +18,7 @@ DIST_NAME = "terraform-provider-tkg"
 NAMESPACE = "tkg-oss"
 TYPE_NAME = "tkg"
 DEFAULT_HOSTNAME = "registry.terraform.io"
+FULL_NAME = f"{DEFAULT_HOSTNAME}/{NAMESPACE}/{TYPE_NAME}"  # the provider's source address (provider.FULL_NAME)
 
 
 def package_version() -> str:
@@ -51,10 +52,15 @@ def _serve(*, debug: bool) -> int:
         sys.stderr.write(f"\nTo make it available to Terraform, run: {DIST_NAME} install --help\n")
         return 1
     logs.setup()
-    from .provider import FULL_NAME, new_servicer
-
-    server.serve(new_servicer(), full_name=FULL_NAME, debug=debug)
+    # The provider (its schemas, and grpcio behind them) is imported after the handshake: see server.serve.
+    server.serve(_new_servicer, full_name=FULL_NAME, debug=debug)
     return 0
+
+
+def _new_servicer() -> object:
+    from .provider import new_servicer
+
+    return new_servicer()
 
 
 def _cli(args: list[str]) -> int:
