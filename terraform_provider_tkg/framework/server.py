@@ -509,6 +509,8 @@ class _TlsTerminator:
             finally:
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(timeout=5)
+        if not self._loop.is_running() and not self._loop.is_closed():
+            self._loop.close()  # its self-pipe sockets
 
     async def _listen(self) -> None:
         import asyncio
