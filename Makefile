@@ -29,8 +29,14 @@ unit: venv
 test: lint typecheck
 	$(BIN)/pytest
 
-bench: dist
-	$(BIN)/python -m bench
+# The plotting library is for `make bench` only: not a dependency of the provider, nor of the tests.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+# BENCH_ARGS=--quick (or TKG_BENCH_QUICK=1) measures N = 1, 10 only, to iterate.
+bench: $(VENV)/.bench-installed dist
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The self-contained release for this OS/arch (PyInstaller one-dir, zipped in the registry's format), SHA256SUMS and
 # a network mirror, in dist/. A no-op when nothing changed; the e2e tests run the same script.

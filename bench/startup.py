@@ -266,3 +266,9 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps({key: {"name": s.name, "samples_ms": s.samples} for key, s in series.items()}, indent=2)
         )
     return 1 if options.check and series["handshake"].median > BUDGET_MS else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -26,6 +26,7 @@ HOSTNAMES = ("registry.terraform.io", "registry.opentofu.org")
 # The launcher's rule for finding the Python environment (see framework/install.portable_launcher_script).
 PYTHON_VARIABLE = "TKG_PROVIDER_PYTHON"
 LAUNCHER_VERSION_VARIABLE = "TKG_PROVIDER_LAUNCHER_VERSION"
+FULL_NAME = f"{HOSTNAMES[0]}/{NAMESPACE}/{TYPE_NAME}"  # the provider's source address (provider.FULL_NAME)
 
 
 def package_version() -> str:
@@ -68,6 +69,11 @@ def _launcher_version_mismatch() -> str | None:
 
 
 def _serve(*, debug: bool) -> int:
+    import gc
+
+    # Start-up builds only objects that live as long as the process (modules, schemas, the servicer): looking for
+    # cycles among them before the handshake is wasted time. serve() turns the collector back on after it.
+    gc.disable()
     from .framework import logs, server
 
     if not debug and not server.launched_by_terraform():
@@ -75,10 +81,15 @@ def _serve(*, debug: bool) -> int:
         sys.stderr.write(f"\nTo make it available to Terraform, run: {DIST_NAME} install --help\n")
         return 1
     logs.setup()
-    from .provider import FULL_NAME, new_servicer
-
-    server.serve(new_servicer(), full_name=FULL_NAME, debug=debug)
+    # The provider (its schemas, and grpcio behind them) is imported after the handshake: see server.serve.
+    server.serve(_new_servicer, full_name=FULL_NAME, debug=debug)
     return 0
+
+
+def _new_servicer() -> object:
+    from .provider import new_servicer
+
+    return new_servicer()
 
 
 def _cli(args: list[str]) -> int:

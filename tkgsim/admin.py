@@ -4,6 +4,9 @@
 - ``PATCH /_sim/faults`` with a partial JSON object → 200 + the new knobs; ``{"counters": {}}`` resets the counters;
 - ``GET /_sim/snapshot`` → every object of both halves: ``{"vcenter": {"namespaces": {...}, "vm_classes": {...}},
   "k8s": <world.data["k8s"]>, "faults": {...}}``;
+- ``GET /_sim/requests`` → requests received per kind of call since start or the last reset
+  (``{"total": n, "requests": {"GET /api/...": n}}``, see ``tkgsim.traffic``); ``DELETE /_sim/requests`` zeroes them
+  and answers the zeroed counters;
 - ``POST /_sim/reset`` → deletes every namespace and restores the seed VM classes (the Supervisor half follows through
   the usual namespace events); sessions and fault knobs are kept.
 
@@ -137,9 +140,29 @@ async def reset(request: web.Request) -> web.Response:
     return web.json_response(snapshot(world))
 
 
+async def get_requests(request: web.Request) -> web.Response:
+    """GET /_sim/requests."""
+    denied = _admin_or_error(request)
+    if denied is not None:
+        return denied
+    return web.json_response(_world(request).traffic.to_dict())
+
+
+async def reset_requests(request: web.Request) -> web.Response:
+    """DELETE /_sim/requests."""
+    denied = _admin_or_error(request)
+    if denied is not None:
+        return denied
+    world = _world(request)
+    world.traffic.reset()
+    return web.json_response(world.traffic.to_dict())
+
+
 ROUTES = [
     AdminRoute("GET", f"{PREFIX}/faults", get_faults),
     AdminRoute("PATCH", f"{PREFIX}/faults", patch_faults),
     AdminRoute("GET", f"{PREFIX}/snapshot", get_snapshot),
     AdminRoute("POST", f"{PREFIX}/reset", reset),
+    AdminRoute("GET", f"{PREFIX}/requests", get_requests),
+    AdminRoute("DELETE", f"{PREFIX}/requests", reset_requests),
 ]

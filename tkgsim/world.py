@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tkgsim.faults import Faults
+from tkgsim.traffic import Traffic
 
 # Event kinds passed to listeners: (kind, key, object-or-None). None means deleted.
 NAMESPACE = "namespace"  # key = namespace name, obj = vCenter InfoV2-shaped dict (wire names)
@@ -50,6 +51,8 @@ class World:
     on_change: Callable[[], None] = lambda: None
     # Fault knobs (latency, error rate, token TTL, stuck/failed provisioning); see tkgsim.faults.
     faults: Faults = dataclasses.field(default_factory=Faults)
+    # Requests received per kind of call (``GET /_sim/requests``); see tkgsim.traffic.
+    traffic: Traffic = dataclasses.field(default_factory=Traffic)
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)

@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from . import _http, errors, wait
+from . import _http, _memo, errors, wait
 from . import k8s_keys as keys
 from . import k8s_models as k8s
 from .releases import designates
@@ -48,6 +48,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LOGIN_PATH = "/wcp/login"
+# Waits poll soon after a change (a Cluster may be Ready within a second, e.g. when only its spec's metadata changed),
+# then back off by 1.5x per poll up to 5 s: a ten-minute provisioning costs only a handful more requests than polling
+# every 5 s, and a fast one is not held up for a full second.
+FIRST_POLL_SECONDS = 0.1
 MERGE_PATCH = "application/merge-patch+json"
 KUBECONFIG_SECRET_TYPE = "cluster.x-k8s.io/secret"
 # Renew the token this many seconds before it expires.
@@ -238,7 +242,7 @@ class SupervisorClient:
         on_secret: Callable[[str], None] | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        poll_interval: float = 1.0,
+        poll_interval: float = FIRST_POLL_SECONDS,
         origin: str = "",
         discovered_origin: str = "discovered through vCenter",
     ) -> None:
@@ -259,6 +263,7 @@ class SupervisorClient:
         self._http: _http.HttpClient | None = None
         self._login_http: _http.HttpClient | None = None
         self._release_api: tuple[str, str, str] | None = None
+        self._memo = _memo.Memo()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -441,25 +446,30 @@ class SupervisorClient:
 
     # ---- namespace inventory (plan-time checks) ----------------------------------------------------------------
 
+    # Memoised for a short while (``_memo``): every cluster of a plan reads the same inventory of its namespace.
+
+    def _inventory(self, path: str) -> Any:
+        return self._memo.get(path, lambda: self._request("GET", path))
+
     def namespace_exists(self, namespace: str) -> bool:
         """Whether the Kubernetes Namespace (the vSphere Namespace) exists."""
         try:
-            self._request("GET", f"/api/v1/namespaces/{_seg(namespace)}")
+            self._inventory(f"/api/v1/namespaces/{_seg(namespace)}")
         except errors.NotFound:
             return False
         return True
 
     def list_vm_classes(self, namespace: str) -> list[str]:
         """Names of the VirtualMachineClasses bound to a namespace."""
-        data = self._request(
-            "GET", f"/apis/vmoperator.vmware.com/v1alpha2/namespaces/{_seg(namespace)}/virtualmachineclasses"
+        data = self._inventory(
+            f"/apis/vmoperator.vmware.com/v1alpha2/namespaces/{_seg(namespace)}/virtualmachineclasses"
         )
         return sorted(str((i.get("metadata") or {}).get("name")) for i in _items(data, "GET virtualmachineclasses"))
 
     def list_storage_classes(self, namespace: str) -> list[str]:
         """Storage classes a namespace may use: the ``<sc>.storageclass.storage.k8s.io/requests.storage`` keys of its
         ResourceQuotas (what VM Operator checks; reference §7.2)."""
-        data = self._request("GET", f"/api/v1/namespaces/{_seg(namespace)}/resourcequotas")
+        data = self._inventory(f"/api/v1/namespaces/{_seg(namespace)}/resourcequotas")
         names: set[str] = set()
         for quota in _items(data, "GET resourcequotas"):
             for key in (quota.get("spec") or {}).get("hard") or {}:
@@ -469,8 +479,8 @@ class SupervisorClient:
 
     def list_cluster_classes(self, namespace: str) -> list[str]:
         """Names of the ClusterClasses available in a namespace."""
-        data = self._request(
-            "GET", f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses"
+        data = self._inventory(
+            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses"
         )
         return sorted(str((i.get("metadata") or {}).get("name")) for i in _items(data, "GET clusterclasses"))
 
@@ -480,7 +490,7 @@ class SupervisorClient:
         """KubernetesRelease (VKS) when the Supervisor serves it, else TanzuKubernetesRelease."""
         if self._release_api is None:
             try:
-                self._request("GET", f"/apis/{keys.KR_GROUP[0]}/{keys.KR_GROUP[1]}")
+                self._inventory(f"/apis/{keys.KR_GROUP[0]}/{keys.KR_GROUP[1]}")
                 self._release_api = keys.KR_GROUP
             except errors.NotFound:
                 self._release_api = keys.TKR_GROUP
@@ -489,7 +499,7 @@ class SupervisorClient:
     def list_releases(self) -> list[k8s.Release]:
         """Every Kubernetes release the Supervisor offers (KR or TKR), newest first."""
         group, version, plural = self._releases_api()
-        data = self._request("GET", f"/apis/{group}/{version}/{plural}")
+        data = self._inventory(f"/apis/{group}/{version}/{plural}")
         found = [_parse(k8s.Release, i, f"GET {plural}") for i in _items(data, f"GET {plural}")]
         return sorted(found, key=lambda r: release_sort_key(r.spec.version or r.metadata.name), reverse=True)
 

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
-from . import _auth, _http, errors, models, wait
+from . import _auth, _http, _memo, errors, models, wait
 
 __all__ = ["NAMESPACE_PENDING", "VcenterClient", "storage_class_name"]
 
@@ -123,6 +123,14 @@ class VcenterClient:
         self._auth.logout(self.http)
         self.http.close()
 
+    def _write(self, method: str, path: str, **kw: Any) -> Any:
+        """A request that changes namespaces or VM classes: the Supervisor inventory memoised in this process is
+        forgotten (``_memo``), even when the request failed (it may have been applied)."""
+        try:
+            return self.http.request(method, path, **kw)
+        finally:
+            _memo.inventory_changed()
+
     # ---- namespaces --------------------------------------------------------------------------------------------
 
     def get_namespace(self, name: str) -> models.NamespaceInfo:
@@ -161,7 +169,7 @@ class VcenterClient:
         """Start creating a namespace (it is CONFIGURING until ``wait_namespace_running``)."""
         if self._v2 is not False:
             try:
-                self.http.request("POST", _NAMESPACES_V2, json=models.request_body(spec))
+                self._write("POST", _NAMESPACES_V2, json=models.request_body(spec))
                 self._v2 = True
                 return
             except errors.NotFound as exc:
@@ -173,15 +181,15 @@ class VcenterClient:
         body = models.request_body(spec)
         body.pop("supervisor")
         v1 = models.NamespaceCreateSpec(cluster=clusters[0], **body)
-        self.http.request("POST", _NAMESPACES, json=models.request_body(v1))
+        self._write("POST", _NAMESPACES, json=models.request_body(v1))
 
     def update_namespace(self, name: str, spec: models.NamespaceUpdateSpec) -> None:
         """PATCH the namespace: fields absent from ``spec`` stay unchanged."""
-        self.http.request("PATCH", f"{_NAMESPACES}/{_seg(name)}", json=models.request_body(spec))
+        self._write("PATCH", f"{_NAMESPACES}/{_seg(name)}", json=models.request_body(spec))
 
     def delete_namespace(self, name: str) -> None:
         """Start deleting the namespace (REMOVING until ``wait_namespace_deleted``); raises ``errors.NotFound``."""
-        self.http.request("DELETE", f"{_NAMESPACES}/{_seg(name)}")
+        self._write("DELETE", f"{_NAMESPACES}/{_seg(name)}")
 
     @staticmethod
     def namespace_status(obj: models.NamespaceInfo) -> str:
@@ -246,15 +254,15 @@ class VcenterClient:
 
     def create_vm_class(self, spec: models.VmClassCreateSpec) -> None:
         """Create a VM class (synchronous); raises ``errors.AlreadyExists`` when the id is taken."""
-        self.http.request("POST", _VM_CLASSES, json=models.request_body(spec))
+        self._write("POST", _VM_CLASSES, json=models.request_body(spec))
 
     def update_vm_class(self, vm_class: str, spec: models.VmClassUpdateSpec) -> None:
         """PATCH the VM class: fields absent from ``spec`` stay unchanged."""
-        self.http.request("PATCH", f"{_VM_CLASSES}/{_seg(vm_class)}", json=models.request_body(spec))
+        self._write("PATCH", f"{_VM_CLASSES}/{_seg(vm_class)}", json=models.request_body(spec))
 
     def delete_vm_class(self, vm_class: str) -> None:
         """Delete the VM class; raises ``errors.NotFound``, or ``errors.Conflict`` while a namespace uses it."""
-        self.http.request("DELETE", f"{_VM_CLASSES}/{_seg(vm_class)}")
+        self._write("DELETE", f"{_VM_CLASSES}/{_seg(vm_class)}")
 
     @staticmethod
     def vm_class_status(obj: models.VmClassInfo) -> str:

@@ -31,11 +31,13 @@ servicer's ``stop_requested`` event, when it has one, so that waits in flight re
 from __future__ import annotations
 
 import base64
+import gc
 import logging
 import os
 import signal
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import FrameType
@@ -113,17 +115,22 @@ def generate_certificate(*, lifetime_seconds: int = 365 * 24 * 3600) -> ServerCe
     ``localhost``; Go ignores the common name, so the name must be in the subject alternative names. The certificate
     is its own CA and allows both server and client authentication, like the one Terraform presents to us.
 
-    The key comes from ``cryptography``; the certificate around it is a fixed template encoded here in DER, because
-    importing ``cryptography.x509`` costs more (about 20 ms) than everything else this function does, and Terraform
-    starts a provider 3 to 5 times per command.
+    The key comes from ``cryptography``; the certificate around it and the key's encodings are fixed templates
+    encoded here in DER from the key's numbers, because importing ``cryptography.x509`` or
+    ``cryptography.hazmat.primitives.serialization`` costs more (about 10 ms each) than everything else this function
+    does, and Terraform starts a provider 3 to 5 times per command.
     """
     import time
 
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    private = key.private_numbers()
+    public = private.public_numbers
+    point = b"\x04" + public.x.to_bytes(32, "big") + public.y.to_bytes(32, "big")  # uncompressed (SEC 1)
+    algorithm = _seq(_oid("1.2.840.10045.2.1"), _oid("1.2.840.10045.3.1.7"))  # id-ecPublicKey, prime256v1
+    spki = _seq(algorithm, _der(0x03, b"\x00" + point))  # RFC 5480 SubjectPublicKeyInfo
     now = int(time.time())
     name = _seq(_der(0x31, _seq(_oid("2.5.4.3"), _der(0x0C, b"localhost"))))  # CN=localhost
     ecdsa_with_sha256 = _seq(_oid("1.2.840.10045.4.3.2"))
@@ -147,10 +154,16 @@ def generate_certificate(*, lifetime_seconds: int = 365 * 24 * 3600) -> ServerCe
     )
     signature = key.sign(tbs, ec.ECDSA(hashes.SHA256()))
     cert_der = _seq(tbs, ecdsa_with_sha256, _der(0x03, b"\x00" + signature))
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    # PKCS #8 PrivateKeyInfo around an RFC 5915 ECPrivateKey (version 1, the 32-byte secret, the public key).
+    ec_private_key = _seq(
+        _der(0x02, b"\x01"),
+        _der(0x04, private.private_value.to_bytes(32, "big")),
+        _der(0xA1, _der(0x03, b"\x00" + point)),
     )
-    return ServerCertificate(cert_pem=_pem("CERTIFICATE", cert_der), key_pem=key_pem, cert_der=cert_der)
+    key_der = _seq(_der(0x02, b"\x00"), algorithm, _der(0x04, ec_private_key))
+    return ServerCertificate(
+        cert_pem=_pem("CERTIFICATE", cert_der), key_pem=_pem("PRIVATE KEY", key_der), cert_der=cert_der
+    )
 
 
 # Minimal DER (X.690) encoders for the certificate template above.
@@ -221,9 +234,11 @@ def _looks_like_pem_certificate(text: str) -> bool:
 
 
 class PluginServer:
-    """One go-plugin gRPC server: ``start()`` returns the handshake line, ``wait()`` blocks until shutdown.
+    """One go-plugin gRPC server: ``start()`` returns the handshake line, ``start_backend()`` completes the start-up,
+    ``wait()`` blocks until shutdown.
 
     ``serve()`` is the usual entry point; this class exists so that the steps can be driven (and tested) one by one.
+    ``servicer`` is the tfplugin6 servicer, or a function without arguments that builds it when gRPC starts.
     """
 
     def __init__(
@@ -235,16 +250,21 @@ class PluginServer:
         max_workers: int = 16,
         certificate: Callable[[], ServerCertificate] = generate_certificate,
     ) -> None:
-        self.servicer = servicer
+        builds = isinstance(servicer, types.FunctionType | types.MethodType)
+        self.servicer: Any = None if builds else servicer
+        self._build_servicer: Callable[[], Any] | None = servicer if builds else None
         self._make_certificate = certificate
         self.debug = debug
         self._environ = os.environ if environ is None else environ
         self._max_workers = max_workers
+        # Terraform, as it was when we started: it may die (SIGKILL) before wait() runs, and must still be noticed.
+        self._parent = os.getppid()
         self._stop = threading.Event()
         self._stop_reason = ""
         self._grace = SHUTDOWN_GRACE_SECONDS
         self._server: grpc.Server | None = None
         self._terminator: _TlsTerminator | None = None
+        self._backend_path: str | None = None
         self.socket_dir: str | None = None
         self.socket_path: str | None = None
         self.certificate: ServerCertificate | None = None
@@ -252,13 +272,60 @@ class PluginServer:
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
     def start(self) -> str:
-        """Bind the socket, start serving and return the handshake line to print."""
-        import grpc
-        from tf.gen import grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc, tfplugin_pb2_grpc
+        """Bind the public socket and return the handshake line to print.
 
+        With mutual TLS (what Terraform asks for unless ``TF_DISABLE_PLUGIN_TLS`` is set) only the TLS terminator
+        starts here: the gRPC server behind it (grpcio, the generated stubs and the servicer, most of a start-up)
+        waits for ``start_backend()``, which the caller runs right after printing the handshake, while Terraform
+        connects and shakes hands with the terminator; the terminator holds connections until the backend is up.
+        Without TLS, gRPC itself listens on the public socket, so everything starts here.
+        """
         client_cert = "" if self.debug else self._environ.get("PLUGIN_CLIENT_CERT", "")
         if client_cert and not _looks_like_pem_certificate(client_cert):
             raise ValueError("PLUGIN_CLIENT_CERT does not hold a PEM certificate; refusing to serve without mTLS")
+
+        self.socket_dir = _private_directory(self._environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
+        self.socket_path = os.path.join(self.socket_dir, "plugin.sock")
+        try:
+            if client_cert:
+                # grpcio's BoringSSL cannot verify Terraform's client certificate (ECDSA P-521, which BoringSSL dropped
+                # from TLS), so TLS is terminated by Python's OpenSSL in front of a gRPC server that listens on a
+                # second socket in the same private directory.
+                self.certificate = self._make_certificate()
+                self._backend_path = os.path.join(self.socket_dir, "grpc.sock")
+                self._terminator = _TlsTerminator(
+                    self.socket_path, self._backend_path, _server_tls_context(self.certificate, client_cert)
+                )
+                self._terminator.start()
+            else:
+                self._start_grpc(f"unix:{self.socket_path}")
+        except BaseException:
+            self.close()
+            raise
+        logger.debug(
+            "plugin server listening",
+            extra={"network": "unix", "address": self.socket_path, "mtls": bool(client_cert)},
+        )
+        return handshake_line(self.socket_path, self.certificate.cert_der if self.certificate else None)
+
+    def start_backend(self) -> None:
+        """Start the gRPC server behind the TLS terminator and let the connections waiting there through.
+
+        Does nothing when ``start()`` already serves gRPC (no TLS) or after a previous call.
+        """
+        if self._server is not None or self._terminator is None or self._backend_path is None:
+            return
+        self._start_grpc(f"unix:{self._backend_path}")
+        self._terminator.backend_started()
+
+    def _start_grpc(self, address: str) -> None:
+        import grpc
+        from tf.gen import grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc, tfplugin_pb2_grpc
+
+        if self.servicer is None and self._build_servicer is not None:
+            self.servicer = self._build_servicer()
+            if self._stop.is_set():  # a signal arrived while the servicer was being built
+                self.request_shutdown(self._stop_reason, grace=self._grace)
 
         from concurrent import futures
 
@@ -273,35 +340,13 @@ class PluginServer:
         grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(_controller(self.request_shutdown), server)
         grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(_stdio(), server)
         server.add_generic_rpc_handlers((_health_handler(),))
-
-        self.socket_dir = _private_directory(self._environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
-        self.socket_path = os.path.join(self.socket_dir, "plugin.sock")
         try:
-            if client_cert:
-                # grpcio's BoringSSL cannot verify Terraform's client certificate (ECDSA P-521, which BoringSSL dropped
-                # from TLS), so TLS is terminated by Python's OpenSSL in front of a gRPC server that listens on a
-                # second socket in the same private directory.
-                self.certificate = self._make_certificate()
-                backend_path = os.path.join(self.socket_dir, "grpc.sock")
-                server.add_insecure_port(f"unix:{backend_path}")
-                server.start()
-                self._terminator = _TlsTerminator(
-                    self.socket_path, backend_path, _server_tls_context(self.certificate, client_cert)
-                )
-                self._terminator.start()
-            else:
-                server.add_insecure_port(f"unix:{self.socket_path}")
-                server.start()
+            server.add_insecure_port(address)
+            server.start()
         except BaseException:
             server.stop(None)
-            _remove_directory(self.socket_dir)
             raise
         self._server = server
-        logger.debug(
-            "plugin server listening",
-            extra={"network": "unix", "address": self.socket_path, "mtls": bool(client_cert)},
-        )
-        return handshake_line(self.socket_path, self.certificate.cert_der if self.certificate else None)
 
     def request_shutdown(self, reason: str, *, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Ask the server to stop (thread- and signal-safe); ``wait()`` returns soon after."""
@@ -319,9 +364,8 @@ class PluginServer:
         With ``watch_parent``, a parent that disappears without calling Shutdown (Terraform killed with SIGKILL) also
         stops the server, rather than leaving an orphan process behind.
         """
-        parent = os.getppid()
         while not self._stop.wait(1.0):
-            if watch_parent and os.getppid() != parent:
+            if watch_parent and os.getppid() != self._parent:
                 self.request_shutdown("parent process exited")
         logger.debug("plugin server stopping", extra={"reason": self._stop_reason})
         self.close(grace=self._grace)
@@ -407,7 +451,8 @@ class _TlsTerminator:
     """Accepts mutually authenticated TLS connections on ``public_path`` and relays them to ``backend_path``.
 
     Runs an asyncio loop in one daemon thread: OpenSSL objects are not safe to drive from two threads at once, and
-    asyncio's memory-BIO TLS keeps both directions of a connection in one place.
+    asyncio's memory-BIO TLS keeps both directions of a connection in one place. A connection that has shaken hands
+    before ``backend_started()`` waits for it, so the terminator may listen before the backend exists.
     """
 
     HANDSHAKE_TIMEOUT_SECONDS = 10.0
@@ -422,6 +467,7 @@ class _TlsTerminator:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._connections: set[asyncio.Task[None]] = set()
+        self._backend_up = asyncio.Event()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tfplugin-tls", daemon=True)
 
     def start(self) -> None:
@@ -430,6 +476,10 @@ class _TlsTerminator:
 
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(timeout=30)
+
+    def backend_started(self) -> None:
+        """The backend accepts connections now: let every waiting and future connection through (thread-safe)."""
+        self._loop.call_soon_threadsafe(self._backend_up.set)
 
     def close(self, *, drain_seconds: float = 0.0) -> None:
         """Stop listening, end every relayed connection and the loop's thread.
@@ -446,6 +496,12 @@ class _TlsTerminator:
                 await asyncio.wait(list(self._connections), timeout=drain_seconds)
             for writer in list(self._writers):
                 writer.close()
+            # Connections still waiting for a backend that never started end here.
+            waiting = [task for task in self._connections if task is not asyncio.current_task()]
+            for task in waiting:
+                task.cancel()
+            if waiting:
+                await asyncio.wait(waiting, timeout=1.0)
 
         if self._thread.is_alive():
             try:
@@ -453,6 +509,8 @@ class _TlsTerminator:
             finally:
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(timeout=5)
+        if not self._loop.is_running() and not self._loop.is_closed():
+            self._loop.close()  # its self-pipe sockets
 
     async def _listen(self) -> None:
         import asyncio
@@ -475,6 +533,7 @@ class _TlsTerminator:
             except (TimeoutError, ssl.SSLError, OSError) as exc:
                 logger.warning("refused a plugin connection: TLS handshake failed: %s", exc)
                 return
+            await self._backend_up.wait()
             try:
                 backend_reader, backend_writer = await asyncio.open_unix_connection(self.backend_path)
             except OSError as exc:
@@ -560,6 +619,10 @@ def serve(
 ) -> None:
     """Serve ``servicer`` (a ``tfplugin6`` ``ProviderServicer``) to Terraform until it shuts us down.
 
+    ``servicer`` may also be a function without arguments that returns the servicer: it is then called only after
+    the handshake is out (with TLS; see ``PluginServer.start``), so that importing and building the provider overlaps
+    with Terraform connecting instead of delaying the handshake.
+
     ``full_name`` is the provider's source address (``registry.terraform.io/ns/name``), used by ``debug`` mode, which
     serves without TLS and prints a ``TF_REATTACH_PROVIDERS`` value for a human to export instead of the handshake.
     Outside debug mode the process must have been launched by Terraform (magic cookie), else a short explanation goes
@@ -598,6 +661,12 @@ def serve(
     try:
         try:
             line = plugin.start()
+            if handshake_fd is not None:
+                os.write(handshake_fd, line.encode())
+            else:
+                _print_reattach(full_name, plugin.socket_path or "")
+            # Terraform connects while the rest starts (see PluginServer.start).
+            plugin.start_backend()
         except Exception as exc:
             logger.error("plugin server failed to start: %s", exc)
             sys.stderr.write(f"plugin server failed to start: {exc}\n")
@@ -605,10 +674,10 @@ def serve(
             if not exit_process:
                 raise
             return
-        if handshake_fd is not None:
-            os.write(handshake_fd, line.encode())
-        else:
-            _print_reattach(full_name, plugin.socket_path or "")
+        # What start-up built lives as long as the process: keep it out of every later collection, and turn the
+        # collector back on in case the caller paused it to start faster.
+        gc.freeze()
+        gc.enable()
         plugin.wait(watch_parent=not debug)
     finally:
         plugin.close()

@@ -541,3 +541,25 @@ def test_nothing_is_logged_without_tf_log(launch: Any, terraform_identity: Ident
         shutdown(channel)
     plugin.wait()
     assert plugin.stderr() == ""
+
+
+def test_connections_made_before_the_grpc_backend_starts_wait_for_it(terraform_identity: Identity) -> None:
+    # The handshake goes out before grpcio and the provider are loaded; Terraform may connect at once.
+    from terraform_provider_tkg.provider import new_servicer
+
+    plugin = server.PluginServer(new_servicer, environ={"PLUGIN_CLIENT_CERT": terraform_identity.cert_pem.decode()})
+    try:
+        handshake = Handshake.parse(plugin.start())
+        assert plugin.servicer is None  # nothing of the provider was built before the handshake
+        answers: list[Any] = []
+        with mtls_channel(handshake, terraform_identity) as channel:
+            caller = threading.Thread(target=lambda: answers.append(get_metadata(channel)))
+            caller.start()
+            caller.join(0.3)
+            assert not answers  # there is no backend yet to answer
+            plugin.start_backend()
+            caller.join(RPC_TIMEOUT)
+        assert answers and {r.type_name for r in answers[0].resources} >= {"tkg_cluster"}
+        assert plugin.servicer is not None
+    finally:
+        plugin.close()

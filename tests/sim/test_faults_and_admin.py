@@ -107,3 +107,35 @@ def test_reset_restores_the_seed() -> None:
         assert "guaranteed-8xlarge" in snapshot["vcenter"]["vm_classes"]
         assert vc.get("/api/vcenter/namespaces/instances").json() == []  # the session survived the reset
         vc.close()
+
+
+def test_request_counters_count_calls_by_kind_and_reset(sim: Simulator, admin: httpx.Client, vc: VcClient) -> None:
+    assert admin.delete("/_sim/requests").json() == {"total": 0, "requests": {}}
+    for _ in range(3):
+        assert vc.get("/api/vcenter/namespace-management/supervisors/summaries").status_code == 200
+    assert vc.get("/api/vcenter/namespaces/instances/v2/no-such-namespace").status_code == 404
+    counted = admin.get("/_sim/requests").json()
+    assert counted["requests"] == {
+        "GET /api/vcenter/namespace-management/supervisors/summaries": 3,
+        "GET /api/vcenter/namespaces/instances/v2/{namespace}": 1,
+    }
+    assert counted["total"] == 4  # the admin calls themselves are not counted
+    assert admin.delete("/_sim/requests").json() == {"total": 0, "requests": {}}
+
+
+def test_request_counters_name_kubernetes_calls_without_object_names(sim: Simulator, admin: httpx.Client) -> None:
+    admin.delete("/_sim/requests")
+    with httpx.Client(base_url=sim.supervisor_url, verify=certs.verify(sim.ca_file), timeout=30) as http:
+        token = http.post("/wcp/login", auth=(sim.admin_user, sim.admin_password)).json()["session_id"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        clusters = "/apis/cluster.x-k8s.io/v1beta1/namespaces/{}/clusters"
+        for namespace, name in (("a", "one"), ("b", "two")):
+            assert http.get(f"{clusters.format(namespace)}/{name}").status_code == 404
+        assert http.get("/api/v1/namespaces/a").status_code in (200, 404)
+        assert http.get(clusters.format("a"), params={"watch": "true", "timeoutSeconds": "1"}).status_code == 200
+    assert admin.get("/_sim/requests").json()["requests"] == {
+        "POST /wcp/login": 1,
+        "GET /apis/cluster.x-k8s.io/v1beta1/namespaces/{namespace}/clusters/{name}": 2,
+        "GET /api/v1/namespaces/{name}": 1,
+        "WATCH /apis/cluster.x-k8s.io/v1beta1/namespaces/{namespace}/clusters": 1,
+    }

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from tkgsim import faults
+from tkgsim import faults, traffic
 from tkgsim.world import World
 
 from . import catalog, discovery, engine, status, wcp, workload
@@ -88,7 +88,8 @@ def build_app(world: World) -> web.Application:
     """The Supervisor application: ``/wcp/*``, the Kubernetes API and the workload-cluster endpoints."""
     sup = _supervisor(world)
     app = web.Application(
-        middlewares=[faults.middleware(world), _errors, bearer_middleware(world)], client_max_size=8 * 1024 * 1024
+        middlewares=[traffic.middleware(world), faults.middleware(world), _errors, bearer_middleware(world)],
+        client_max_size=8 * 1024 * 1024,
     )
     app[SUPERVISOR] = sup
     app.add_routes(wcp.ROUTES)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from tkgsim import admin, faults
+from tkgsim import admin, faults, traffic
 from tkgsim.content import library
 from tkgsim.vcenter import _http, cluster, errors, session, store
 from tkgsim.vcenter.namespace_management import clusters, supervisors, virtual_machine_classes
@@ -86,7 +86,9 @@ def _dispatch_by_action(routes: list[_http.Route]) -> Handler:
 
 def build_app(world: World) -> web.Application:
     """The aiohttp application serving vCenter REST (``/api/...``) and the admin endpoints (``/_sim/...``)."""
-    app = web.Application(middlewares=[_log_requests, faults.middleware(world), _vcenter_errors])
+    app = web.Application(
+        middlewares=[traffic.middleware(world), _log_requests, faults.middleware(world), _vcenter_errors]
+    )
     app[_http.WORLD_KEY] = world
     timers = store.Timers()
     app[store.TIMERS_KEY] = timers
