@@ -282,19 +282,31 @@ def test_from_api_through_the_framework_plans_no_change() -> None:
     assert plans_exactly(schema.normalize(to_tf(read)), model)
 
 
-def test_import_of_a_jsonencode_configuration_plans_exactly_no_change() -> None:
-    """Import has no prior spelling to keep: variables must read back exactly as ``jsonencode`` wrote them."""
-    schema = c.ClusterResource.full_schema().block
-    model = full_model()
-    model.variables = {"ntp": '"ntp.example.com"', "user": '{"passwordSecret":{"key":"k","name":"s"}}'}
-    model.control_plane = c.ControlPlane(replicas=1)  # a block written with default values only
+def imported_state(model: c.Model) -> dict[str, Any]:
+    """The state ``terraform import`` writes for the cluster ``model`` created (no prior to keep spellings from)."""
     # Lists inside variable values kept in order: import has no prior order to restore them to.
     server = k8s.Cluster.model_validate(admitted(c.to_api(model).wire(), reorder=False))
-    imported = c.from_api(
-        server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"), trusted_ca_pems={"harbor-ca": PEM}
+    prior = c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns")
+    state = c.ClusterResource.full_schema().block.normalize(
+        to_tf(c.from_api(server, prior, trusted_ca_pems={"harbor-ca": PEM}))
     )
-    state = schema.normalize(to_tf(imported))
     state["timeouts"] = None
+    return state  # type: ignore[no-any-return]
+
+
+def test_import_of_a_jsonencode_configuration_plans_exactly_no_change() -> None:
+    """Variables read back exactly as ``jsonencode`` wrote them, durations as users write them (``5m``, which the
+    server holds as ``5m0s``)."""
+    model = full_model()
+    model.variables = {"ntp": '"ntp.example.com"', "user": '{"passwordSecret":{"key":"k","name":"s"}}'}
+    assert plans_exactly(imported_state(model), model)
+
+
+def test_import_of_a_control_plane_block_with_defaults_only_plans_exactly_no_change() -> None:
+    model = full_model()
+    model.variables = {"ntp": '"ntp.example.com"'}  # (a variable at its class default is not imported)
+    model.control_plane = c.ControlPlane(replicas=1)  # control_plane { replicas = 1 }
+    state = imported_state(model)
     assert plans_exactly(state, model)
     # the same configuration with the block left out: Terraform sends the group block with every attribute null
     assert plans_exactly(state, dataclasses.replace(model, control_plane=c.ControlPlane(replicas=None)))
