@@ -141,6 +141,11 @@ def test_cluster_saved_plan_survives_platform_additions(make_tf: MakeTerraform, 
     assert state is not None and state["network"] is None and state["annotations"] is None
     assert state["node_pool"][0]["replicas"] == 2
     _clean(tf)
+    with cfx.supervisor_client(sim) as client:
+        obj = client.get_cluster(namespace, "saved")
+    # what the configuration never declared is neither in state nor removed from the cluster
+    assert obj.variable("proxy") == {"httpProxy": "http://platform.example.com:3128"}
+    assert (obj.metadata.annotations or {}).get("platform.example.com/injected") == "yes"
 
 
 # ---- tkg_vm_class --------------------------------------------------------------------------------------------------

@@ -472,6 +472,32 @@ def test_update_patch_adds_and_removes_pools_labels_and_taints() -> None:
     assert mds[1] == {"class": "node-pool", "name": "np-new", "replicas": 2}
 
 
+def test_update_patch_leaves_what_the_platform_set_on_settings_nobody_declared() -> None:
+    prior = c.Model(
+        name="a",
+        namespace="ns",
+        kubernetes_version=RELEASE,
+        vm_class="vm",
+        storage_class="sc",
+        node_pool=[c.NodePool(name="np", replicas=1)],
+    )
+    wire = admitted(c.to_api(prior).wire())
+    topology = wire["spec"]["topology"]
+    topology["variables"].append({"name": "proxy", "value": {"httpProxy": "http://platform:3128"}})
+    topology["controlPlane"]["nodeDrainTimeout"] = "10m0s"
+    topology["controlPlane"]["variables"] = {"overrides": [{"name": "vmClass", "value": "platform-cp"}]}
+    md = topology["workers"]["machineDeployments"][0]
+    md["failureDomain"] = "zone-a"
+    md["variables"]["overrides"].append({"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]})
+    planned = copy.deepcopy(prior)
+    planned.node_pool[0].replicas = 2
+    patch = c.update_patch(k8s.Cluster.model_validate(wire), prior, planned)
+    assert set(patch["spec"]["topology"]) == {"workers"}  # no variables, no control-plane change
+    [entry] = patch["spec"]["topology"]["workers"]["machineDeployments"]
+    assert entry["replicas"] == 2 and entry["failureDomain"] == "zone-a"
+    assert {"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]} in entry["variables"]["overrides"]
+
+
 def test_update_patch_upgrade_sends_the_new_version_and_keeps_tkr_data() -> None:
     prior = full_model()
     planned = copy.deepcopy(prior)
