@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,8 +77,51 @@ def test_cluster_kitchen_sink_import_plans_clean(make_tf: MakeTerraform, sim: Si
     tf.init()
     tf.apply()
     _clean(tf)
+    _assert_kitchen_sink_applied(sim, namespace, "sink")
     fresh = _import(make_tf, sim, hcl, "tkg_cluster.this", f"{namespace}/sink", "imported")
     _clean(fresh)
+
+
+def _assert_kitchen_sink_applied(sim: Simulator, namespace: str, name: str) -> None:
+    """Every setting reached the Supervisor in the shape the ClusterClass expects (reference §3.2)."""
+    with cfx.supervisor_client(sim) as client:
+        obj = client.get_cluster(namespace, name)
+        secret = client.get_secret(namespace, f"{name}-user-trusted-ca-secret")
+    assert obj.variable("proxy") == {
+        "httpProxy": "http://proxy.example.com:3128",
+        "httpsProxy": "http://proxy.example.com:3128",
+        "noProxy": ["10.0.0.0/8", ".svc.cluster.local"],
+    }
+    assert obj.variable("trust") == {"additionalTrustedCAs": [{"name": "harbor-ca"}]}
+    assert base64.b64decode(base64.b64decode((secret.data or {})["harbor-ca"])).decode() == PEM
+    assert obj.variable("storageClasses") == [cfx.STORAGE] and obj.variable("defaultStorageClass") == cfx.STORAGE
+    assert obj.variable("controlPlaneVolumes") == [
+        {"name": "etcd", "mountPath": "/var/lib/etcd", "capacity": {"storage": "4Gi"}, "storageClass": cfx.STORAGE}
+    ]
+    assert obj.variable("ntp") == "ntp.example.com"
+    assert obj.variable("user") == {"sshAuthorizedKey": "ssh-ed25519 AAAAC3 e2e@example.com"}
+    topology = obj.spec.topology
+    assert topology is not None and topology.workers is not None
+    pools = {md.name: md for md in topology.workers.machineDeployments or []}
+    autoscaled = pools["np-b"]
+    assert autoscaled.replicas is None and autoscaled.metadata is not None
+    assert autoscaled.metadata.annotations == {
+        "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size": "1",
+        "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size": "3",
+    }
+    pool_vars = pools["np-a"].variables
+    overrides = {v.name: v.value for v in ((pool_vars.overrides if pool_vars else None) or [])}
+    assert overrides["nodePoolVolumes"] == [
+        {
+            "name": "containerd",
+            "mountPath": "/var/lib/containerd",
+            "capacity": {"storage": "50Gi"},
+            "storageClass": cfx.STORAGE,
+        }
+    ]
+    assert overrides["nodePoolTaints"] == [{"key": "dedicated", "value": "web", "effect": "NoSchedule"}]
+    assert overrides["nodePoolLabels"] == [{"key": "tier", "value": "web"}]
+    assert pools["np-a"].failureDomain == "zone-a" and pools["np-a"].replicas == 2
 
 
 def test_cluster_control_plane_with_defaults_imports_clean_written_or_left_out(
