@@ -22,6 +22,7 @@ from tkgsim import Simulator
 
 from . import _cluster_fixtures as fx
 from .conftest import MakeTerraform
+from .harness import error_diagnostics
 
 MARK = "# expect:"
 
@@ -39,25 +40,6 @@ def namespace(sim: Simulator, request: pytest.FixtureRequest) -> str:
     name = "".join(ch if ch.isalnum() else "-" for ch in raw.lower())[:30].strip("-") + "-" + digest
     fx.create_namespace(sim, name)
     return name
-
-
-def _diagnostics(stdout: str) -> list[dict[str, Any]]:
-    """Error diagnostics from ``validate -json`` (one document) or ``plan -json`` (one message per line)."""
-    try:
-        doc = json.loads(stdout)
-    except ValueError:
-        doc = None
-    if isinstance(doc, dict) and "diagnostics" in doc:
-        return [d for d in doc["diagnostics"] if d["severity"] == "error"]
-    found = []
-    for line in stdout.splitlines():
-        if line.startswith("{"):
-            message = json.loads(line)
-            if message.get("type") == "diagnostic" and message["diagnostic"]["severity"] == "error":
-                found.append(message["diagnostic"])
-            elif "diagnostics" in message:
-                found += [d for d in message["diagnostics"] if d["severity"] == "error"]
-    return found
 
 
 def _expected(hcl: str) -> dict[int, str]:
@@ -83,12 +65,12 @@ def test_cluster_invalid_configs_rejected_at_plan(make_tf: MakeTerraform, sim: S
     tf.init()
     static = tf.run("validate", "-json", "-no-color", check=False)
     assert static.rc == 1
-    _assert_each_case_rejected_at_its_line(config_static_invalid(namespace), _diagnostics(static.stdout))
+    _assert_each_case_rejected_at_its_line(config_static_invalid(namespace), error_diagnostics(static.stdout))
 
     tf.write(config_live_invalid(namespace))
     live = tf.run("plan", "-json", "-no-color", "-input=false", check=False)
     assert live.rc == 1, live.stdout
-    _assert_each_case_rejected_at_its_line(config_live_invalid(namespace), _diagnostics(live.stdout))
+    _assert_each_case_rejected_at_its_line(config_live_invalid(namespace), error_diagnostics(live.stdout))
     assert fx.snapshot_k8s(sim) == before, "an invalid configuration reached the simulator"
 
 
