@@ -5,6 +5,7 @@ and annotations it sets or skips. Terraform names live in ``model``/``schema``; 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 __all__ = [
     "CNI_ANNOTATION",
@@ -15,7 +16,6 @@ __all__ = [
     "NODE_POOL_CLASS",
     "OWNER_ANNOTATION",
     "OWNER_VALUE",
-    "POOL_OVERRIDES",
     "SYSTEM_KEY",
     "SYSTEM_VARIABLES",
     "TRUST_SECRET_SUFFIX",
@@ -47,10 +47,23 @@ MANAGED_VARIABLES = (
     VAR_TRUST,
 )
 CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
-POOL_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS, VAR_POOL_LABELS, VAR_POOL_TAINTS, VAR_POOL_VOLUMES)
 # Variables the server adds or defaults by itself: never imported into ``variables``.
 SYSTEM_VARIABLES = (VAR_TKR_DATA,)
-DEFAULTED_VARIABLES = {"controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90}}
+# Values the Supervisor's defaulting gives a variable the Cluster left out (reference §3.2): import skips a variable
+# that holds exactly its default, since nobody wrote it.
+DEFAULTED_VARIABLES: dict[str, Any] = {
+    "controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90},
+    "podSecurityStandard": {
+        "enforce": "baseline",
+        "enforceVersion": "latest",
+        "audit": "restricted",
+        "auditVersion": "latest",
+        "warn": "restricted",
+        "warnVersion": "latest",
+        "deactivated": False,
+        "exemptions": {"namespaces": []},
+    },
+}
 
 # Set on every Cluster this provider creates. A create whose response was lost adopts an existing Cluster only when it
 # carries this annotation; any other Cluster of the same name belongs to someone else and must be imported explicitly.
