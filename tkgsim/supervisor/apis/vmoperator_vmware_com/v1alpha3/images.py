@@ -13,9 +13,9 @@ import contextlib
 import hashlib
 from typing import Any
 
-from ..... import releases, status
-from .....columns import condition_status, path
-from .....resources import Column, ResourceType
+from .... import releases, status
+from ....columns import condition_status, path
+from ....resources import Column, ResourceType
 
 __all__ = [
     "CLUSTER_VIRTUAL_MACHINE_IMAGE",

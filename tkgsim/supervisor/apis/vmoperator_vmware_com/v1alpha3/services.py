@@ -13,9 +13,9 @@ import ipaddress
 import re
 from typing import Any
 
-from ..... import status
-from .....columns import path
-from .....resources import AdmissionRequest, Column, ResourceType
+from .... import status
+from ....columns import path
+from ....resources import AdmissionRequest, Column, ResourceType
 
 __all__ = ["SERVICE_TYPES", "VIRTUAL_MACHINE_SERVICE"]
 

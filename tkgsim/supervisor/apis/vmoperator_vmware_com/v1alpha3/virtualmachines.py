@@ -22,9 +22,9 @@ import re
 import uuid
 from typing import Any
 
-from ..... import status
-from .....columns import condition_status, path
-from .....resources import AdmissionRequest, Column, ResourceType
+from .... import status
+from ....columns import condition_status, path
+from ....resources import AdmissionRequest, Column, ResourceType
 from . import images
 
 __all__ = ["FINALIZER", "MAX_HARDWARE_VERSION", "VIRTUAL_MACHINE", "storage_classes_in_namespace"]
