@@ -295,6 +295,42 @@ class SupervisorClient:
     def _request(self, method: str, path: str, **kw: Any) -> Any:
         return self._client().request(method, path, **kw)
 
+    def request(self, method: str, path: str, **kw: Any) -> Any:
+        """One call on the Supervisor's Kubernetes API, for the per-area clients of this package (``vmservice``)."""
+        return self._request(method, path, **kw)
+
+    def guest_cluster_login(self, namespace: str, cluster: str) -> tuple[str, str, str | None]:
+        """``kubectl vsphere login --tanzu-kubernetes-cluster-name``: log in on ``/wcp/login`` with the guest cluster's
+        name and get (token, API server URL, CA PEM or None) for that cluster, as the provider's user.
+
+        Raises ``errors.NotFound`` when the answer has no ``guest_cluster_server`` (how the Supervisor says the
+        cluster does not exist), ``errors.Unauthenticated`` on bad credentials.
+        """
+        self._client()
+        login = self._login_http
+        assert login is not None
+        data = login.request(
+            "POST",
+            LOGIN_PATH,
+            basic=(self._user, self._password),
+            authenticate=False,
+            json={"guest_cluster_name": cluster, "guest_cluster_namespace": namespace},
+        )
+        token = data.get("session_id") if isinstance(data, dict) else None
+        server = data.get("guest_cluster_server") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise errors.UnexpectedResponse("the guest-cluster login answered without a session_id")
+        self._register(token)
+        if not isinstance(server, str) or not server:
+            raise errors.NotFound(f"the Supervisor knows no cluster {cluster!r} in namespace {namespace!r}")
+        ca = data.get("guest_cluster_ca") if isinstance(data, dict) else None
+        if isinstance(ca, str) and ca and not ca.lstrip().startswith("-----BEGIN"):
+            try:
+                ca = base64.b64decode(ca).decode()  # some Supervisors send the PEM base64-encoded
+            except ValueError:
+                pass
+        return token, server, ca if isinstance(ca, str) and ca else None
+
     def login(self) -> None:
         """Log in now (normally done on the first call); raises ``errors.Unauthenticated`` on bad credentials."""
         http = self._client()
