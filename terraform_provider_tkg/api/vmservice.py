@@ -42,6 +42,8 @@ VERSION = "v1alpha3"
 MERGE_PATCH = "application/merge-patch+json"
 # Core v1 kinds this client touches (everything else is in the VM Operator group).
 _CORE = ("namespaces", "persistentvolumeclaims", "resourcequotas", "secrets")
+# VM classes are read at v1alpha2, which every 8.0 U2/U3 Supervisor serves for them.
+_VERSIONS = {"virtualmachineclasses": "v1alpha2"}
 # Conditions whose False means the VM cannot be created until someone fixes the cause.
 BLOCKING_CONDITIONS = ("VirtualMachineClassReady", "VirtualMachineImageReady", "VirtualMachineBootstrapReady")
 
@@ -182,9 +184,9 @@ class VmServiceClient:
         if plural in _CORE:
             base = f"/api/v1/namespaces/{_seg(namespace or '')}/{plural}" if namespace else f"/api/v1/{plural}"
         elif namespace is None:
-            base = f"/apis/{GROUP}/{VERSION}/{plural}"
+            base = f"/apis/{GROUP}/{_VERSIONS.get(plural, VERSION)}/{plural}"
         else:
-            base = f"/apis/{GROUP}/{VERSION}/namespaces/{_seg(namespace)}/{plural}"
+            base = f"/apis/{GROUP}/{_VERSIONS.get(plural, VERSION)}/namespaces/{_seg(namespace)}/{plural}"
         return f"{base}/{_seg(name)}" if name is not None else base
 
     def get(self, plural: str, namespace: str | None, name: str) -> dict[str, Any]:
