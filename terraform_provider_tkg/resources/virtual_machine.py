@@ -311,7 +311,7 @@ def validate(model: Model) -> list[tuple[Path, str, str]]:
         if has_size == has_claim and volume.size is not Unknown and volume.claim_name is not Unknown:
             problems.append(
                 (
-                    where,
+                    (*where, "claim_name") if has_claim else (*where, "name"),
                     "Invalid volume",
                     f"volume {volume.name!r} needs exactly one of size (a new disk) or claim_name (an existing claim).",
                 )

@@ -264,8 +264,8 @@ resource "tkg_virtual_machine_service" "{name}" {{
             one("bad_mib", extra='volume {\n    name = "data"\n    size = "1000k" ' + MARK + " mib\n  }"),
             one(
                 "bad_volume_both",
-                extra="volume { " + MARK + ' both\n    name       = "data"\n    size       = "1Gi"\n'
-                '    claim_name = "existing"\n  }',
+                extra='volume {\n    name       = "data"\n    size       = "1Gi"\n'
+                '    claim_name = "existing" ' + MARK + " both\n  }",
             ),
             one("bad_volume_name", extra='volume {\n    name = "Data" ' + MARK + ' volname\n    size = "1Gi"\n  }'),
             one(
