@@ -41,6 +41,7 @@ __all__ = [
     "cluster_failure_messages",
     "cluster_status",
     "conditions_summary",
+    "jwt_expiry",
     "release_sort_key",
 ]
 
@@ -67,7 +68,7 @@ def api_urls(endpoint: str) -> tuple[str, str]:
     return f"https://{endpoint}", f"https://{endpoint}:6443"
 
 
-def _jwt_expiry(token: str) -> float | None:
+def jwt_expiry(token: str) -> float | None:
     """The ``exp`` claim of a JWT as a UNIX time (signature not checked: only used to renew in time)."""
     try:
         payload = token.split(".")[1]
@@ -130,7 +131,7 @@ class WcpTokenAuth:
                 )
             if self._on_secret is not None:
                 self._on_secret(token)
-            expiry = _jwt_expiry(token)
+            expiry = jwt_expiry(token)
             self._token = token
             self._expires = expiry if expiry is not None else self._clock() + DEFAULT_TOKEN_LIFETIME
             log.debug("logged in to the Supervisor as %s", self._user)

@@ -732,7 +732,9 @@ class VirtualMachineResource(Resource):
             # wait until off, then power on again below.
             log.info("[%s %s] powering off to apply %s", TYPE_NAME, label(model), ", ".join(sorted(spec)))
             client.patch("virtualmachines", model.namespace, model.name, {"spec": {**spec, "powerState": "PoweredOff"}})
-            obj = client.wait_vm(model.namespace, model.name, want_ip=False, deadline=ctx.deadline, stop=ctx.stop, logger=log)
+            obj = client.wait_vm(
+                model.namespace, model.name, want_ip=False, deadline=ctx.deadline, stop=ctx.stop, logger=log
+            )
             spec = {}
         if desired != (obj.get("spec") or {}).get("powerState"):
             spec["powerState"] = desired
