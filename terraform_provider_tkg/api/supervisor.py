@@ -517,11 +517,11 @@ class SupervisorClient:
         found = [_parse(k8s.Release, i, f"GET {plural}") for i in _items(data, f"GET {plural}")]
         return sorted(found, key=lambda r: release_sort_key(r.spec.version or r.metadata.name), reverse=True)
 
-    def list_release_names_for_os(self, os_name: str) -> set[str]:
-        """Names of releases that have an OSImage for ``os_name`` (OSImage label ``os-name``)."""
-        data = self._request(
-            "GET", "/apis/run.tanzu.vmware.com/v1alpha3/osimages", params={"labelSelector": f"os-name={os_name}"}
-        )
+    def list_release_names_for_os(self, os_name: str, os_version: str | None = None) -> set[str]:
+        """Names of releases that have an OSImage for ``os_name`` (and ``os_version``): OSImage labels ``os-name``,
+        ``os-version``."""
+        selector = f"os-name={os_name}" + (f",os-version={os_version}" if os_version else "")
+        data = self._request("GET", "/apis/run.tanzu.vmware.com/v1alpha3/osimages", params={"labelSelector": selector})
         return {
             str(((i.get("metadata") or {}).get("labels") or {}).get(keys.TKR_LABEL))
             for i in _items(data, "GET osimages")

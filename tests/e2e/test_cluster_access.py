@@ -148,3 +148,42 @@ def test_cluster_data_source_and_sso_kubeconfig(
     rc, _out, err = _kubectl(short_path, "get", "nodes")
     assert rc != 0 and ("Unauthorized" in err or "provide credentials" in err), err
     tf.destroy()
+
+
+def test_cluster_node_os_choice(make_tf: MakeTerraform, sim: Simulator, namespace: str) -> None:
+    """os_name/os_version become the resolve-os-image annotation; an OS the release lacks is refused at plan time."""
+    tf = make_tf(env=sim.env())
+    pools = fx.pool("np-photon", 1) + fx.pool("np-gpu", 1, extra='os_name = "ubuntu"\n    os_version = "22.04"')
+    control_plane = 'control_plane {\n    os_name = "photon"\n  }'
+    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, extra=control_plane, outputs=False))
+    tf.init()
+    tf.apply()
+    with fx.supervisor_client(sim) as client:
+        topology = client.get_cluster(namespace, "os-choice").spec.topology
+    assert topology is not None and topology.controlPlane is not None and topology.workers is not None
+    selector = "run.tanzu.vmware.com/resolve-os-image"
+    assert (topology.controlPlane.metadata.annotations or {})[selector] == "os-name=photon"  # type: ignore[union-attr]
+    by_pool = {
+        md.name: (md.metadata.annotations if md.metadata else None) or {}
+        for md in topology.workers.machineDeployments or []
+    }
+    assert by_pool["np-gpu"][selector] == "os-name=ubuntu,os-version=22.04"
+    assert selector not in by_pool["np-photon"]
+    assert tf.plan().rc == 0, tf.history[-1].stdout
+
+    # Dropping the choice on the control plane removes the annotation in place.
+    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, outputs=False))
+    tf.apply()
+    with fx.supervisor_client(sim) as client:
+        cp = client.get_cluster(namespace, "os-choice").spec.topology.controlPlane  # type: ignore[union-attr]
+    assert selector not in ((cp.metadata.annotations if cp and cp.metadata else None) or {})
+    assert tf.plan().rc == 0
+
+    # An OS the release has no image for is refused at plan time, on the pool's os_name.
+    bad = fx.pool("np-photon", 1) + fx.pool("np-gpu", 1, extra='os_name = "windows"')
+    tf.write(fx.config_cluster("os-choice", namespace, pools=bad, outputs=False))
+    failed = tf.run("plan", "-no-color", check=False)
+    assert failed.rc == 1 and "Node OS not offered by the release" in failed.stderr, failed.stderr
+    assert "os_name" in failed.stderr
+    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, outputs=False))
+    tf.destroy()

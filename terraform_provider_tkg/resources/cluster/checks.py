@@ -71,7 +71,12 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
         (p, v) for p, v in sc_paths if prior is None or v not in [x for _, x in _class_paths(prior, "storage_class")]
     ]
     class_changed = changed(lambda m: m.cluster_class)
-    if not (wanted_version or vm_paths or sc_paths or class_changed):
+    os_paths = [
+        (path, block)
+        for path, block in _os_blocks(model)
+        if wanted_version or prior is None or (block.os_name, block.os_version) not in _os_choices(prior)
+    ]
+    if not (wanted_version or vm_paths or sc_paths or class_changed or os_paths):
         return
     client = _configured_client(provider_data)
     if client is None:
@@ -79,6 +84,8 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
     from ...api import errors
 
     try:
+        if os_paths and known(model.kubernetes_version):
+            _check_os(ctx, client, str(model.kubernetes_version), os_paths)
         if wanted_version:
             if known(model.kubernetes_version):
                 _check_release(ctx, client, str(model.kubernetes_version))
@@ -137,6 +144,41 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
             "Supervisor checks skipped",
             f"Could not check this cluster's settings against the Supervisor at plan time: {exc.describe()}",
         )
+
+
+def _os_blocks(model: Model) -> list[tuple[Path, Any]]:
+    """(path of os_name, block) for the control plane and each pool that chooses a node OS."""
+    found: list[tuple[Path, Any]] = []
+    if model.control_plane is not None and known(model.control_plane.os_name):
+        found.append((("control_plane", "os_name"), model.control_plane))
+    for index, pool in enumerate(model.node_pool):
+        if known(pool.os_name):
+            found.append((("node_pool", index, "os_name"), pool))
+    return found
+
+
+def _os_choices(model: Model) -> set[tuple[Any, Any]]:
+    return {(block.os_name, block.os_version) for _, block in _os_blocks(model)}
+
+
+def _check_os(ctx: PlanContext, client: SupervisorClient, version: str, paths: list[tuple[Path, Any]]) -> None:
+    """Each chosen node OS must be offered by the release (an OSImage of that OS for it)."""
+    from ...api import supervisor
+
+    candidates = {r.metadata.name for r in supervisor.matching_releases(version, client.list_releases())}
+    if not candidates:
+        return  # the release check reports it
+    for path, block in paths:
+        os_version = block.os_version if known(block.os_version) else None
+        offered = client.list_release_names_for_os(str(block.os_name), os_version)
+        if not candidates & offered:
+            wanted = f"{block.os_name} {os_version}" if os_version else str(block.os_name)
+            ctx.diagnostics.error(
+                "Node OS not offered by the release",
+                f"Kubernetes release {version!r} has no OS image for {wanted}. Releases with it: "
+                f'{", ".join(sorted(offered)) or "none"}. See data "tkg_kubernetes_releases" (os_name).',
+                path,
+            )
 
 
 def _class_paths(model: Model, attr: str) -> list[tuple[Path, Any]]:

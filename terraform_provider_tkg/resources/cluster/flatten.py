@@ -18,7 +18,7 @@ from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, TKR_LABEL
 from ...api.releases import designates, name_form
 from ...framework import durations
 from ...framework.diagnostics import Key, Path
-from .expand import cluster_variables
+from .expand import cluster_variables, parse_os_selector
 from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
 from .wire import (
     CNI_ANNOTATION,
@@ -155,8 +155,11 @@ def _read_pool(md: k8s.MachineDeploymentTopology, prior: NodePool | None) -> Nod
         if isinstance(x, dict)
     ]
     prior_taints = prior.taint if prior else []
+    os_name, os_version = parse_os_selector(annotations)
     return NodePool(
         name=md.name,
+        os_name=os_name,
+        os_version=os_version,
         replicas=None if autoscaler is not None else md.replicas,
         vm_class=overrides.get(VAR_VM_CLASS),
         storage_class=overrides.get(VAR_STORAGE_CLASS),
@@ -245,7 +248,10 @@ def _read_control_plane(obj: k8s.Cluster, prior: ControlPlane | None) -> Control
     topology = obj.spec.topology
     cp = topology.controlPlane if topology else None
     overrides = _overrides(cp.variables if cp else None)
+    os_name, os_version = parse_os_selector((cp.metadata.annotations if cp and cp.metadata else None) or {})
     block = ControlPlane(
+        os_name=os_name,
+        os_version=os_version,
         replicas=(cp.replicas if cp and cp.replicas is not None else 1),
         vm_class=overrides.get(VAR_VM_CLASS),
         storage_class=overrides.get(VAR_STORAGE_CLASS),

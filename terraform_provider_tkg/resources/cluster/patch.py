@@ -7,8 +7,8 @@ import copy
 import json
 from typing import TYPE_CHECKING, Any
 
-from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN
-from .expand import cluster_annotations, cluster_variables, pool_annotations, pool_overrides
+from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, RESOLVE_OS_IMAGE
+from .expand import cluster_annotations, cluster_variables, os_selector, pool_annotations, pool_overrides
 from .flatten import keep_duration
 from .model import ControlPlane, Model, NodePool
 from .wire import (
@@ -77,7 +77,9 @@ def _merged_pool(current: dict[str, Any] | None, pool: NodePool) -> dict[str, An
         entry.pop("failureDomain", None)
     metadata = dict(entry.get("metadata") or {})
     annotations = {
-        k: v for k, v in (metadata.get("annotations") or {}).items() if k not in (AUTOSCALER_MIN, AUTOSCALER_MAX)
+        k: v
+        for k, v in (metadata.get("annotations") or {}).items()
+        if k not in (AUTOSCALER_MIN, AUTOSCALER_MAX, RESOLVE_OS_IMAGE)
     }
     annotations.update(pool_annotations(pool))
     if annotations:
@@ -148,6 +150,12 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
     cp_overrides = _merge_variables(cp_overrides_now, cp_desired, set(CP_OVERRIDES))
     if cp_overrides != cp_overrides_now:
         cp_patch["variables"] = {"overrides": cp_overrides}
+    cp_annotations_now = dict((cp_current.get("metadata") or {}).get("annotations") or {})
+    cp_annotations = {k: v for k, v in cp_annotations_now.items() if k != RESOLVE_OS_IMAGE}
+    cp_annotations.update(os_selector(cp.os_name, cp.os_version))
+    if cp_annotations != cp_annotations_now:
+        # Merge patch: null removes the selector when the OS choice is dropped.
+        cp_patch["metadata"] = {"annotations": {**cp_annotations, **({} if cp.os_name else {RESOLVE_OS_IMAGE: None})}}
     if cp_patch:
         topo["controlPlane"] = cp_patch
 
