@@ -105,7 +105,7 @@ def test_view_only_user_is_authenticated_but_forbidden(supervisor: SupervisorEnv
 
 def test_altered_and_foreign_tokens_are_refused(supervisor: SupervisorEnv, guest: str) -> None:
     login = _guest_login(supervisor, guest, *_readonly(supervisor))
-    header, payload, signature = login["session_id"].split(".")
+    header, _payload, signature = login["session_id"].split(".")
     claims = _claims(login["session_id"])
     claims["group_names"] = ["Administrators@vsphere.local"]
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
