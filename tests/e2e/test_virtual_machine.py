@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,14 +49,11 @@ def create_vm_namespace(sim: Simulator, name: str) -> None:
             },
         )
         assert response.status_code == 204, response.text
-    with fx.supervisor_client(sim) as sup:
-        sup.namespace_exists(name)
-    deadline_checks = 0
-    while deadline_checks < 300:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         if _k8s(sim, "virtualmachineimages", name) and _k8s(sim, "virtualmachineclasses", name):
             return
-        deadline_checks += 1
-        __import__("time").sleep(0.1)
+        time.sleep(0.1)
     raise AssertionError(f"namespace {name} has no VM images")
 
 
@@ -208,11 +206,25 @@ def test_vm_lifecycle(make_tf: MakeTerraform, sim: Simulator, namespace: str, tm
     other.import_("tkg_virtual_machine_service.web", f"{namespace}/web-lb")
     assert other.plan().rc == 0, other.history[-1].stdout
 
-    # deleted outside Terraform: planned as a create
-    fx.kubectl(kubeconfig, "delete", "virtualmachineservices.vmoperator.vmware.com", "web-lb")
-    gone = tf.plan()
-    assert gone.rc == 2 and "tkg_virtual_machine_service.web will be created" in gone.stdout, gone.stdout
+    # power state changed with kubectl: drift on power_state, repaired
+    off = json.dumps({"spec": {"powerState": "PoweredOff"}})
+    fx.kubectl(kubeconfig, "patch", "virtualmachines.vmoperator.vmware.com", "web-1", "--type=merge", "-p", off)
+    drift = tf.plan()
+    assert drift.rc == 2 and '"PoweredOff" -> "PoweredOn"' in drift.stdout, drift.stdout
     tf.apply()
+    assert (_vm(sim, namespace) or {})["status"]["powerState"] == "PoweredOn"
+
+    # deleted outside Terraform (the VM takes its claims and Secret with it): planned as creates
+    fx.kubectl(kubeconfig, "delete", "virtualmachineservices.vmoperator.vmware.com", "web-lb")
+    fx.kubectl(kubeconfig, "delete", "virtualmachines.vmoperator.vmware.com", "web-1", "--wait=true")
+    gone = tf.plan()
+    assert gone.rc == 2, gone.stdout
+    assert "tkg_virtual_machine_service.web will be created" in gone.stdout
+    assert "tkg_virtual_machine.web will be created" in gone.stdout
+    tf.apply()
+    assert _state(tf, "tkg_virtual_machine.web")["primary_ip"]
+    assert {"web-1-data", "web-1-logs"} <= set(_k8s(sim, "persistentvolumeclaims", namespace))
+    assert tf.plan().rc == 0
 
     tf.destroy()
     for plural in ("virtualmachines", "virtualmachineservices", "persistentvolumeclaims", "secrets"):
