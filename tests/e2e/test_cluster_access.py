@@ -172,7 +172,8 @@ def test_cluster_node_os_choice(make_tf: MakeTerraform, sim: Simulator, namespac
     assert tf.plan().rc == 0, tf.history[-1].stdout
 
     # Dropping the choice on the control plane removes the annotation in place.
-    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, outputs=False))
+    plain = "control_plane {\n    replicas = 1\n  }"
+    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, extra=plain, outputs=False))
     tf.apply()
     with fx.supervisor_client(sim) as client:
         cp = client.get_cluster(namespace, "os-choice").spec.topology.controlPlane  # type: ignore[union-attr]
@@ -181,9 +182,9 @@ def test_cluster_node_os_choice(make_tf: MakeTerraform, sim: Simulator, namespac
 
     # An OS the release has no image for is refused at plan time, on the pool's os_name.
     bad = fx.pool("np-photon", 1) + fx.pool("np-gpu", 1, extra='os_name = "windows"')
-    tf.write(fx.config_cluster("os-choice", namespace, pools=bad, outputs=False))
+    tf.write(fx.config_cluster("os-choice", namespace, pools=bad, extra=plain, outputs=False))
     failed = tf.run("plan", "-no-color", check=False)
     assert failed.rc == 1 and "Node OS not offered by the release" in failed.stderr, failed.stderr
     assert "os_name" in failed.stderr
-    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, outputs=False))
+    tf.write(fx.config_cluster("os-choice", namespace, pools=pools, extra=plain, outputs=False))
     tf.destroy()
