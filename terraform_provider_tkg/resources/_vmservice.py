@@ -38,6 +38,7 @@ __all__ = [
     "put_claim",
     "put_secret",
     "read_map",
+    "read_secret_data",
     "read_secret_value",
     "wait_error",
 ]
@@ -130,7 +131,8 @@ def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
 
 
 def put_secret(client: VmServiceClient, namespace: str, name: str, data: dict[str, str], owner: dict[str, Any]) -> None:
-    """Create (or replace the data of) an Opaque Secret owned by ``owner``."""
+    """Create an Opaque Secret owned by ``owner``; an existing one is taken over only when a VM of the same name owns
+    it (this VM, or an earlier one of that name whose Secret was not collected yet), never someone else's."""
     from ..api import errors
 
     body = {
@@ -143,6 +145,13 @@ def put_secret(client: VmServiceClient, namespace: str, name: str, data: dict[st
     try:
         client.create("secrets", namespace, body)
     except errors.AlreadyExists:
+        live = client.get("secrets", namespace, name)
+        owners = live["metadata"].get("ownerReferences") or []
+        if not any(
+            r.get("kind") == owner.get("kind", "VirtualMachine") and r.get("name") == owner["metadata"]["name"]
+            for r in owners
+        ):
+            raise
         client.patch("secrets", namespace, name, {"metadata": body["metadata"], "data": body["data"]})
 
 
@@ -160,6 +169,23 @@ def read_secret_value(client: VmServiceClient, namespace: str, name: str, key: s
         return base64.b64decode(encoded).decode()
     except ValueError:
         return None
+
+
+def read_secret_data(client: VmServiceClient, namespace: str, name: str) -> dict[str, str] | None:
+    """Every key of a Secret, decoded; None when it does not exist."""
+    from ..api import errors
+
+    try:
+        secret = client.get("secrets", namespace, name)
+    except errors.NotFound:
+        return None
+    found = {}
+    for key, encoded in (secret.get("data") or {}).items():
+        try:
+            found[key] = base64.b64decode(encoded).decode()
+        except ValueError:
+            continue
+    return found
 
 
 def put_claim(client: VmServiceClient, claim: dict[str, Any]) -> None:

@@ -411,3 +411,45 @@ def test_vm_invalid_configs_rejected_at_plan(make_tf: MakeTerraform, sim: Simula
     placed = [d for d in static_diags + live_diags if d.get("range")]
     assert len(placed) >= 15, json.dumps(static_diags + live_diags, indent=1)[:3000]
     assert fx.snapshot_k8s(sim)["objects"] == before, "an invalid configuration reached the simulator"
+
+
+def config_appliance(namespace: str) -> str:
+    return f"""{fx.PROVIDER}
+resource "tkg_virtual_machine" "appliance" {{
+  name          = "appliance-1"
+  namespace     = "{namespace}"
+  vm_class      = "best-effort-small"
+  image         = "photon-5-vmservice-v20240501"
+  storage_class = "{fx.STORAGE}"
+
+  bootstrap {{
+    sysprep         = "<unattend><settings pass='oobeSystem'/></unattend>"
+    vapp_properties = {{ "guestinfo.hostname" = "appliance-1", "guestinfo.password" = "s3cret!" }}
+  }}
+}}
+"""
+
+
+def test_vm_sysprep_and_vapp_bootstrap(make_tf: MakeTerraform, sim: Simulator, namespace: str) -> None:
+    tf = make_tf(env=sim.env())
+    tf.write(config_appliance(namespace))
+    tf.init()
+    applied = tf.apply()
+    assert "s3cret!" not in applied.stdout + applied.stderr
+    spec = (_vm(sim, namespace, "appliance-1") or {})["spec"]["bootstrap"]
+    assert spec == {
+        "sysprep": {"rawSysprep": {"name": "appliance-1-bootstrap", "key": "unattend"}},
+        "vAppConfig": {"rawProperties": "appliance-1-vapp"},
+    }
+    secrets = _k8s(sim, "secrets", namespace)
+    assert set(secrets["appliance-1-vapp"]["data"]) == {"guestinfo.hostname", "guestinfo.password"}
+    assert tf.plan().rc == 0, tf.history[-1].stdout
+
+    other = make_tf(env=sim.env(), name="imported")
+    other.write(config_appliance(namespace))
+    other.init()
+    other.import_("tkg_virtual_machine.appliance", f"{namespace}/appliance-1")
+    assert other.plan().rc == 0, other.history[-1].stdout
+
+    tf.destroy()
+    assert _k8s(sim, "secrets", namespace) == {}

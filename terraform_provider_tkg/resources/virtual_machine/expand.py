@@ -6,9 +6,18 @@ from typing import Any
 
 from ...framework.diagnostics import Path
 from .. import _vmservice as shared
-from .model import BOOTSTRAP_KEY, Model, Volume
+from .model import BOOTSTRAP_KEY, SYSPREP_KEY, Model, Volume
 
-__all__ = ["WIRE_TO_TF_PATH", "bootstrap_secret", "claim_name", "claim_object", "to_api", "volumes_wire"]
+__all__ = [
+    "WIRE_TO_TF_PATH",
+    "bootstrap_secret",
+    "bootstrap_secrets",
+    "claim_name",
+    "claim_object",
+    "to_api",
+    "vapp_secret",
+    "volumes_wire",
+]
 
 WIRE_TO_TF_PATH: dict[str, Path] = {
     "metadata.name": ("name",),
@@ -28,6 +37,38 @@ WIRE_TO_TF_PATH: dict[str, Path] = {
 
 def bootstrap_secret(model: Model) -> str:
     return f"{model.name}-bootstrap"
+
+
+def vapp_secret(model: Model) -> str:
+    return f"{model.name}-vapp"
+
+
+def bootstrap_secrets(model: Model) -> dict[str, dict[str, str]]:
+    """Secret name → data for the bootstrap data of ``model`` (what the VM's spec refers to)."""
+    boot = model.bootstrap
+    if boot is None:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    if boot.cloud_init is not None:
+        found[bootstrap_secret(model)] = {BOOTSTRAP_KEY: boot.cloud_init}
+    elif boot.sysprep is not None:
+        found[bootstrap_secret(model)] = {SYSPREP_KEY: boot.sysprep}
+    if boot.vapp_properties is not None:
+        found[vapp_secret(model)] = dict(boot.vapp_properties)
+    return found
+
+
+def _bootstrap_wire(model: Model) -> dict[str, Any]:
+    boot = model.bootstrap
+    assert boot is not None
+    wire: dict[str, Any] = {}
+    if boot.cloud_init is not None:
+        wire["cloudInit"] = {"rawCloudConfig": {"name": bootstrap_secret(model), "key": BOOTSTRAP_KEY}}
+    if boot.sysprep is not None:
+        wire["sysprep"] = {"rawSysprep": {"name": bootstrap_secret(model), "key": SYSPREP_KEY}}
+    if boot.vapp_properties is not None:
+        wire["vAppConfig"] = {"rawProperties": vapp_secret(model)}
+    return wire
 
 
 def claim_name(model: Model, volume: Volume) -> str:
@@ -59,7 +100,7 @@ def to_api(model: Model) -> dict[str, Any]:
             ]
         }
     if model.bootstrap is not None:
-        spec["bootstrap"] = {"cloudInit": {"rawCloudConfig": {"name": bootstrap_secret(model), "key": BOOTSTRAP_KEY}}}
+        spec["bootstrap"] = _bootstrap_wire(model)
     metadata: dict[str, Any] = {"name": model.name, "namespace": model.namespace}
     metadata["annotations"] = {**(model.annotations or {}), shared.OWNER_ANNOTATION: shared.OWNER_VALUE}
     if model.labels:

@@ -45,7 +45,7 @@ def from_api(
     prior: Model,
     *,
     claims: dict[str, dict[str, Any]] | None = None,
-    cloud_init: str | None = None,
+    bootstrap: Bootstrap | None = None,
 ) -> Model:
     """The Terraform view of a VirtualMachine (and its claims and bootstrap data); ``prior`` decides which labels and
     annotations are managed (all non-platform ones on import)."""
@@ -64,9 +64,11 @@ def from_api(
     ]
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != shared.OWNER_ANNOTATION}
     image_ref = spec.get("image") or {}
-    bootstrap = None
-    if (spec.get("bootstrap") or {}).get("cloudInit"):
-        bootstrap = Bootstrap(cloud_init=cloud_init)
+    # The bootstrap data as read from its Secrets (a missing Secret reads as an empty block: drift, replaced).
+    if not spec.get("bootstrap"):
+        bootstrap = None
+    elif bootstrap is None:
+        bootstrap = Bootstrap()
     return Model(
         id=f"{meta.get('namespace')}/{meta['name']}",
         name=meta["name"],

@@ -14,6 +14,7 @@ __all__ = [
     "BOOTSTRAP_KEY",
     "HARDWARE_VERSIONS",
     "POWER_STATES",
+    "SYSPREP_KEY",
     "TYPE_NAME",
     "Bootstrap",
     "Model",
@@ -27,7 +28,10 @@ TYPE_NAME = f"{PROVIDER_NAME}_virtual_machine"
 POWER_STATES = ("PoweredOn", "PoweredOff", "Suspended")
 # vSphere 8.0 U2/U3 builds VMs up to hardware version 21; VM Operator accepts 13 and later.
 HARDWARE_VERSIONS = (13, 21)
+# Keys in the bootstrap Secret ``<name>-bootstrap``; vApp properties get a Secret of their own (``<name>-vapp``),
+# because VM Operator turns every key of a ``rawProperties`` Secret into a vApp property.
 BOOTSTRAP_KEY = "user-data"
+SYSPREP_KEY = "unattend"
 _QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?")
 _SUFFIX: dict[str | None, int] = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50}
 _SUFFIX |= {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, None: 1}
@@ -53,6 +57,8 @@ class Volume:
 @dataclasses.dataclass
 class Bootstrap:
     cloud_init: str | None = None
+    sysprep: str | None = None
+    vapp_properties: dict[str, str] | None = None
 
 
 @dataclasses.dataclass

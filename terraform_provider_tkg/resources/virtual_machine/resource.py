@@ -11,9 +11,18 @@ from ...framework.model import from_tf, to_tf
 from ...framework.resource import Context, PlanContext, Resource, Timeouts
 from ...framework.values import Unknown, known
 from .. import _vmservice as shared
-from .expand import WIRE_TO_TF_PATH, bootstrap_secret, claim_name, claim_object, to_api, volumes_wire
+from .expand import (
+    WIRE_TO_TF_PATH,
+    bootstrap_secret,
+    bootstrap_secrets,
+    claim_name,
+    claim_object,
+    to_api,
+    vapp_secret,
+    volumes_wire,
+)
 from .flatten import from_api
-from .model import BOOTSTRAP_KEY, TYPE_NAME, Model, label, quantity_bytes
+from .model import BOOTSTRAP_KEY, SYSPREP_KEY, TYPE_NAME, Bootstrap, Model, label, quantity_bytes
 from .schema import OUTPUT_NAMES, SCHEMA
 from .validation import validate
 
@@ -107,12 +116,25 @@ class VirtualMachineResource(Resource):
                     claims[name] = client.get("persistentvolumeclaims", model.namespace, name)
                 except errors.NotFound:
                     pass
-        cloud_init = None
-        if (obj.get("spec") or {}).get("bootstrap"):
-            cloud_init = shared.read_secret_value(client, model.namespace, bootstrap_secret(model), BOOTSTRAP_KEY)
-            if cloud_init is not None:
-                logs.register_secret(cloud_init)
-        return from_api(obj, model, claims=claims, cloud_init=cloud_init)
+        return from_api(obj, model, claims=claims, bootstrap=self._read_bootstrap(client, obj, model))
+
+    def _read_bootstrap(self, client: VmServiceClient, obj: dict[str, Any], model: Model) -> Bootstrap | None:
+        """The bootstrap data the VM's spec points at, read from its Secrets (registered for log redaction)."""
+        wire = (obj.get("spec") or {}).get("bootstrap") or {}
+        if not wire:
+            return None
+        found = Bootstrap()
+        secret = bootstrap_secret(model)
+        if wire.get("cloudInit"):
+            found.cloud_init = shared.read_secret_value(client, model.namespace, secret, BOOTSTRAP_KEY)
+        if wire.get("sysprep"):
+            found.sysprep = shared.read_secret_value(client, model.namespace, secret, SYSPREP_KEY)
+        if wire.get("vAppConfig"):
+            found.vapp_properties = shared.read_secret_data(client, model.namespace, vapp_secret(model))
+        for value in (found.cloud_init, found.sysprep, *(found.vapp_properties or {}).values()):
+            if value:
+                logs.register_secret(value)
+        return found
 
     def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
         from ...api import errors
@@ -138,18 +160,13 @@ class VirtualMachineResource(Resource):
                 self._create_owned(client, model, obj)
             except errors.ApiError as exc:
                 shared.api_error(ctx, "creating", label(model), exc, WIRE_TO_TF_PATH)
-                return to_tf(from_api(obj, model, cloud_init=self._cloud_init(model)))
+                return to_tf(from_api(obj, model, bootstrap=model.bootstrap))
             return self._settle(ctx, client, model, obj, "creating")
-
-    def _cloud_init(self, model: Model) -> str | None:
-        return model.bootstrap.cloud_init if model.bootstrap is not None else None
 
     def _create_owned(self, client: VmServiceClient, model: Model, owner: dict[str, Any]) -> None:
         """The bootstrap Secret and the owned claims, each owned by the VM (created after it, to know its uid)."""
-        if model.bootstrap is not None and model.bootstrap.cloud_init is not None:
-            shared.put_secret(
-                client, model.namespace, bootstrap_secret(model), {BOOTSTRAP_KEY: model.bootstrap.cloud_init}, owner
-            )
+        for name, data in bootstrap_secrets(model).items():
+            shared.put_secret(client, model.namespace, name, data, owner)
         for volume in model.volume:
             if volume.size is not None:
                 shared.put_claim(client, claim_object(model, volume, owner))
@@ -172,14 +189,14 @@ class VirtualMachineResource(Resource):
         except errors.WaitTimeout as exc:
             last = exc.last if isinstance(exc.last, dict) else obj
             shared.wait_error(ctx, verb, label(model), exc, "virtual machine")
-            return to_tf(from_api(last, model, cloud_init=self._cloud_init(model)))
+            return to_tf(from_api(last, model, bootstrap=model.bootstrap))
         except errors.ApiError as exc:
             shared.api_error(ctx, verb, label(model), exc, WIRE_TO_TF_PATH)
         try:
             return to_tf(self._state(client, obj, model))
         except errors.ApiError as exc:
             shared.api_error(ctx, verb, label(model), exc, WIRE_TO_TF_PATH)
-            return to_tf(from_api(obj, model, cloud_init=self._cloud_init(model)))
+            return to_tf(from_api(obj, model, bootstrap=model.bootstrap))
 
     def read(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any] | None:
         from ...api import errors

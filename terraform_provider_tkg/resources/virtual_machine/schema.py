@@ -118,15 +118,31 @@ SCHEMA = Schema(
         blocks={
             "bootstrap": SingleBlock(
                 Block(
-                    description="Guest customization at first boot. Changing it replaces the VM.",
+                    description="Guest customization at first boot: cloud-init, or Sysprep and/or vApp properties. "
+                    "Changing it replaces the VM.",
                     attributes={
                         "cloud_init": Attribute(
                             t.String(),
-                            required=True,
+                            optional=True,
                             sensitive=True,
                             validators=(validators.length_between(1, 512 * 1024),),
                             description="cloud-init user-data (e.g. `#cloud-config …`), kept in the Secret "
                             "`<name>-bootstrap` that the VM owns.",
+                        ),
+                        "sysprep": Attribute(
+                            t.String(),
+                            optional=True,
+                            sensitive=True,
+                            validators=(validators.length_between(1, 512 * 1024),),
+                            description="A Windows sysprep answer file (`unattend.xml` text), kept in the Secret "
+                            "`<name>-bootstrap` (key `unattend`). Not together with `cloud_init`.",
+                        ),
+                        "vapp_properties": Attribute(
+                            t.Map(t.String()),
+                            optional=True,
+                            sensitive=True,
+                            description="vApp (OVF) properties of the image to set, key → value (e.g. for appliances), "
+                            "kept in the Secret `<name>-vapp`. Not together with `cloud_init`.",
                         ),
                     },
                 ),

@@ -49,6 +49,21 @@ def validate(model: Model) -> list[tuple[Path, str, str]]:
                 problems.append(
                     ((*where, "size"), "Invalid volume size", f"{volume.size!r} must be a whole number of MiB.")
                 )
+    boot = model.bootstrap
+    if boot is not None:
+        chosen = [n for n in ("cloud_init", "sysprep", "vapp_properties") if getattr(boot, n) is not None]
+        if not chosen:
+            problems.append((("bootstrap",), "Empty bootstrap", "Set cloud_init, or sysprep and/or vapp_properties."))
+        elif "cloud_init" in chosen and len(chosen) > 1:
+            other = next(n for n in chosen if n != "cloud_init")
+            problems.append(
+                (
+                    ("bootstrap", other),
+                    "Conflicting bootstrap methods",
+                    f"cloud_init cannot be combined with {other} (VM Operator allows cloud-init alone, or Sysprep "
+                    "with vApp properties).",
+                )
+            )
     seen: set[str] = set()
     for index, interface in enumerate(model.network_interface):
         if known(interface.name) and interface.name in seen:

@@ -219,3 +219,26 @@ def test_node_os_selector_round_trip() -> None:
     assert os_selector(None, "22.04") == {}
     assert parse_os_selector(os_selector("photon", None)) == ("photon", None)
     assert parse_os_selector({}) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("bootstrap", "path"),
+    [
+        ({}, ("bootstrap",)),
+        ({"cloud_init": "x", "sysprep": "y"}, ("bootstrap", "sysprep")),
+        ({"cloud_init": "x", "vapp_properties": {"a": "b"}}, ("bootstrap", "vapp_properties")),
+    ],
+)
+def test_bootstrap_rules(bootstrap: dict[str, Any], path: tuple[Any, ...]) -> None:
+    assert [p[0] for p in vm.validate(_model(bootstrap=bootstrap))] == [path]
+
+
+def test_sysprep_and_vapp_go_to_their_secrets() -> None:
+    model = _model(bootstrap={"sysprep": "<unattend/>", "vapp_properties": {"k": "v"}})
+    assert vm.to_api(model)["spec"]["bootstrap"] == {
+        "sysprep": {"rawSysprep": {"name": "web-1-bootstrap", "key": "unattend"}},
+        "vAppConfig": {"rawProperties": "web-1-vapp"},
+    }
+    from terraform_provider_tkg.resources.virtual_machine.expand import bootstrap_secrets
+
+    assert bootstrap_secrets(model) == {"web-1-bootstrap": {"unattend": "<unattend/>"}, "web-1-vapp": {"k": "v"}}

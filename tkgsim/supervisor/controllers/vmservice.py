@@ -298,11 +298,17 @@ class VmOperator:
         else:
             conditions.append(_condition("VirtualMachineImageReady", True, now))
         conditions.append(_condition("VirtualMachineStorageReady", True, now))
-        raw = ((spec.get("bootstrap") or {}).get("cloudInit") or {}).get("rawCloudConfig") or {}
-        secret_name = raw.get("name")
-        if secret_name and self.store.get(self.store.registry.by_kind("Secret"), namespace, str(secret_name)) is None:
+        bootstrap = spec.get("bootstrap") or {}
+        wanted = [
+            ((bootstrap.get("cloudInit") or {}).get("rawCloudConfig") or {}).get("name"),
+            ((bootstrap.get("sysprep") or {}).get("rawSysprep") or {}).get("name"),
+            (bootstrap.get("vAppConfig") or {}).get("rawProperties"),
+        ]
+        secret_rt = self.store.registry.by_kind("Secret")
+        missing = [str(n) for n in wanted if n and self.store.get(secret_rt, namespace, str(n)) is None]
+        if missing:
             conditions.append(
-                _condition("VirtualMachineBootstrapReady", False, now, "NotFound", f'secrets "{secret_name}" not found')
+                _condition("VirtualMachineBootstrapReady", False, now, "NotFound", f'secrets "{missing[0]}" not found')
             )
             blocked = True
         else:
