@@ -77,8 +77,10 @@ SCHEMA = Schema(
             "os_version": Attribute(
                 t.String(),
                 optional=True,
+                computed=True,
                 validators=(validators.length_between(1, 32),),
-                description="OS version, exactly (`22.04`) or as a prefix ending in `.` or `*` (`9.`, `22*`).",
+                description="OS version, exactly (`22.04`) or as a prefix ending in `.` or `*` (`9.`, `22*`); when "
+                "not set, the found image's OS version.",
             ),
             "latest": Attribute(
                 t.Bool(),
@@ -193,6 +195,8 @@ class VirtualMachineImageDataSource(DataSource):
             resource_name=image.name,
             display_name=image.display_name,
             os_id=image.os_id,
+            # Terraform keeps a configured value as written; only an unset one is filled in.
+            os_version=query.os_version or image.os_version,
             os_type=image.os_type,
             product=image.product,
             image_version=image.image_version,

@@ -453,3 +453,58 @@ def test_vm_sysprep_and_vapp_bootstrap(make_tf: MakeTerraform, sim: Simulator, n
 
     tf.destroy()
     assert _k8s(sim, "secrets", namespace) == {}
+
+
+def test_vm_image_lookup_errors(make_tf: MakeTerraform, sim: Simulator, namespace: str) -> None:
+    """None and several matches are errors that list what exists; latest picks the newest; no namespace = cluster."""
+    tf = make_tf(env=sim.env())
+    tf.write(
+        f"""{fx.PROVIDER}
+data "tkg_virtual_machine_image" "none" {{
+  namespace = "{namespace}"
+  name      = "windows-95"
+}}
+"""
+    )
+    tf.init()
+    none = tf.run("plan", "-no-color", check=False)
+    assert none.rc == 1 and "no VM image matches name 'windows-95'" in none.stderr, none.stderr
+    assert UBUNTU in none.stderr  # what exists is listed
+    tf.write(
+        f"""{fx.PROVIDER}
+data "tkg_virtual_machine_image" "many" {{
+  namespace  = "{namespace}"
+  os_name    = "ubuntu"
+}}
+"""
+    )
+    many = tf.run("plan", "-no-color", check=False)
+    assert many.rc == 1 and "VM images match os_name 'ubuntu'" in many.stderr and "latest = true" in many.stderr
+    tf.write(
+        f"""{fx.PROVIDER}
+data "tkg_virtual_machine_image" "newest" {{
+  namespace  = "{namespace}"
+  os_name    = "ubuntu"
+  latest     = true
+}}
+
+data "tkg_virtual_machine_image" "node" {{
+  os_name    = "photon"
+  os_version = "5"
+  latest     = true
+}}
+
+output "newest" {{
+  value = data.tkg_virtual_machine_image.newest
+}}
+
+output "node" {{
+  value = data.tkg_virtual_machine_image.node
+}}
+"""
+    )
+    tf.apply()
+    newest = tf.output("newest")
+    assert (newest["display_name"], newest["os_version"]) == ("ubuntu-24.04-vmservice-v20250110", "24.04")
+    node = tf.output("node")
+    assert node["kind"] == "ClusterVirtualMachineImage" and node["display_name"].startswith("ob-photon-5-")
