@@ -276,6 +276,16 @@ def _client(ctx: Context, provider_data: Any) -> VmServiceClient | None:
     return clients.vm_service(provider_data)
 
 
+def _namespace_missing(ctx: Context, namespace: str) -> None:
+    # A warning, not an error: the namespace may be created by this very apply (tkg_supervisor_namespace).
+    ctx.diagnostics.warning(
+        "Not checked: vSphere Namespace not found",
+        f"The vSphere Namespace {namespace!r} does not exist on the Supervisor yet (it may be created by this apply), "
+        "so the VM class, image and storage classes could not be checked at plan time.",
+        ("namespace",),
+    )
+
+
 def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> None:
     """Class bound to the namespace, image resolvable, storage classes of the namespace, existing claims present.
 
@@ -285,20 +295,19 @@ def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> 
 
     if not (known(model.namespace) and model.namespace):
         return
+    changed = prior is None
+    old_volumes = {v.name for v in prior.volume} if prior is not None else set()
+    if not changed and model.vm_class == prior.vm_class and all(v.name in old_volumes for v in model.volume):
+        return  # nothing new to check: a no-op plan makes no calls
     client = _client(ctx, provider_data)
     if client is None:
         return
     namespace = model.namespace
-    changed = prior is None
     try:
         client.get("namespaces", None, namespace)
         classes = sorted(o["metadata"]["name"] for o in client.list_objects("virtualmachineclasses", namespace))
     except errors.NotFound:
-        ctx.diagnostics.error(
-            "vSphere Namespace not found",
-            f"Namespace {namespace!r} does not exist on the Supervisor. Create it first (tkg_supervisor_namespace).",
-            ("namespace",),
-        )
+        _namespace_missing(ctx, namespace)
         return
     except errors.ApiError as exc:
         log.debug("skipping plan-time checks: %s", exc)
@@ -375,10 +384,6 @@ def live_checks_service(ctx: Context, provider_data: Any, namespace: Any) -> Non
     try:
         client.get("namespaces", None, str(namespace))
     except errors.NotFound:
-        ctx.diagnostics.error(
-            "vSphere Namespace not found",
-            f"Namespace {namespace!r} does not exist on the Supervisor. Create it first (tkg_supervisor_namespace).",
-            ("namespace",),
-        )
+        _namespace_missing(ctx, str(namespace))
     except errors.ApiError as exc:
         log.debug("skipping plan-time checks: %s", exc)
