@@ -16,7 +16,7 @@ from ... import status
 from ...columns import path
 from ...resources import AdmissionRequest, Column, ResourceType
 
-__all__ = ["PERSISTENT_VOLUME_CLAIM", "PROTECTION_FINALIZER", "quantity_bytes"]
+__all__ = ["PERSISTENT_VOLUME_CLAIM", "PROTECTION_FINALIZER", "quantity_bytes", "storage_classes_in_namespace"]
 
 PROTECTION_FINALIZER = "kubernetes.io/pvc-protection"
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
@@ -48,7 +48,8 @@ def _cause(field: str, message: str, reason: str = "FieldValueInvalid") -> statu
     return status.Cause(field, message, reason)
 
 
-def _allowed_storage_classes(store: Any, namespace: str) -> set[str]:
+def storage_classes_in_namespace(store: Any, namespace: str) -> set[str]:
+    """Storage classes a namespace may use: the keys of its storage ResourceQuota (and their ``-latebinding`` twins)."""
     names: set[str] = set()
     for quota in store.list(store.registry.by_kind("ResourceQuota"), namespace):
         for key in (quota.get("spec") or {}).get("hard") or {}:
@@ -88,7 +89,7 @@ def admit_claim(req: AdmissionRequest) -> list[str]:
                     )
                 )
         storage_class = spec.get("storageClassName")
-        if storage_class and storage_class not in _allowed_storage_classes(req.store, namespace):
+        if storage_class and storage_class not in storage_classes_in_namespace(req.store, namespace):
             causes.append(
                 _cause(
                     "spec.storageClassName",

@@ -23,11 +23,12 @@ import uuid
 from typing import Any
 
 from .... import status
+from ....api.v1.persistentvolumeclaims import storage_classes_in_namespace
 from ....columns import condition_status, path
 from ....resources import AdmissionRequest, Column, ResourceType
 from . import images
 
-__all__ = ["FINALIZER", "MAX_HARDWARE_VERSION", "VIRTUAL_MACHINE", "storage_classes_in_namespace"]
+__all__ = ["FINALIZER", "MAX_HARDWARE_VERSION", "VIRTUAL_MACHINE"]
 
 GROUP = "vmoperator.vmware.com"
 FINALIZER = "vmoperator.vmware.com/virtualmachine"
@@ -95,17 +96,6 @@ VM_SCHEMA: dict[str, Any] = {
 
 def _cause(field: str, message: str, reason: str = "FieldValueInvalid") -> status.Cause:
     return status.Cause(field, message, reason)
-
-
-def storage_classes_in_namespace(store: Any, namespace: str) -> set[str]:
-    """Storage classes a namespace may use: the keys of its storage ResourceQuota (and their ``-latebinding`` twins)."""
-    names: set[str] = set()
-    for quota in store.list(store.registry.by_kind("ResourceQuota"), namespace):
-        for key in (quota.get("spec") or {}).get("hard") or {}:
-            if key.endswith(".storageclass.storage.k8s.io/requests.storage"):
-                base = key.split(".storageclass.storage.k8s.io/")[0]
-                names |= {base, f"{base}-latebinding"}
-    return names
 
 
 def _mutate(req: AdmissionRequest, spec: dict[str, Any], namespace: str, name: str) -> None:
