@@ -31,6 +31,7 @@ __all__ = [
     "image_from_object",
     "resolve_image",
     "service_address",
+    "version_problem",
     "vm_failure_messages",
     "vm_status",
 ]
@@ -157,6 +158,17 @@ def image_from_object(obj: dict[str, Any]) -> Image:
     )
 
 
+def version_problem(served: list[str]) -> str | None:
+    """Why this client cannot manage VMs on a Supervisor serving ``served`` versions of the group, or None."""
+    if VERSION in served:
+        return None
+    listed = ", ".join(served) or "none (no VM Service)"
+    return (
+        f"The Supervisor does not serve {GROUP}/{VERSION}, which VirtualMachines need here (vSphere 8.0 U3 or later); "
+        f"it serves: {listed}."
+    )
+
+
 def resolve_image(images: list[Image], value: str, namespace: str | None) -> list[Image]:
     """What VM Operator's webhook resolves ``spec.imageName`` to: a VirtualMachineImage of that object name in the
     namespace, else a ClusterVirtualMachineImage of that name, else every image whose display name it is (one
@@ -215,6 +227,15 @@ class VmServiceClient:
     def delete(self, plural: str, namespace: str | None, name: str) -> None:
         """Start deleting (finalizers may keep the object a while); raises ``errors.NotFound``."""
         self._api.request("DELETE", self._path(plural, namespace, name))
+
+    def served_versions(self) -> list[str]:
+        """The versions of the VM Operator group this Supervisor serves (``GET /apis/vmoperator.vmware.com``)."""
+        try:
+            data = self._api.request("GET", f"/apis/{GROUP}")
+        except errors.NotFound:
+            return []
+        versions = data.get("versions") if isinstance(data, dict) else None
+        return [str(v.get("version")) for v in versions or [] if isinstance(v, dict) and v.get("version")]
 
     # ---- images ----------------------------------------------------------------------------------------------
 

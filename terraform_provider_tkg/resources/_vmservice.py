@@ -304,6 +304,10 @@ def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> 
         return
     namespace = model.namespace
     try:
+        problem = vmservice.version_problem(client.served_versions()) if changed else None
+        if problem:
+            ctx.diagnostics.error("VM Service API version not served", problem)
+            return
         client.get("namespaces", None, namespace)
         classes = sorted(o["metadata"]["name"] for o in client.list_objects("virtualmachineclasses", namespace))
     except errors.NotFound:

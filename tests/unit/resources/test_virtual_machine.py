@@ -242,3 +242,10 @@ def test_sysprep_and_vapp_go_to_their_secrets() -> None:
     from terraform_provider_tkg.resources.virtual_machine.expand import bootstrap_secrets
 
     assert bootstrap_secrets(model) == {"web-1-bootstrap": {"unattend": "<unattend/>"}, "web-1-vapp": {"k": "v"}}
+
+
+def test_version_problem_names_what_the_supervisor_serves() -> None:
+    assert vmservice.version_problem(["v1alpha1", "v1alpha2", "v1alpha3"]) is None
+    problem = vmservice.version_problem(["v1alpha1", "v1alpha2"])
+    assert problem is not None and "vmoperator.vmware.com/v1alpha3" in problem and "v1alpha1, v1alpha2" in problem
+    assert "no VM Service" in (vmservice.version_problem([]) or "")
