@@ -19,9 +19,10 @@ from .settings import ProviderSettings
 if TYPE_CHECKING:
     from .api.supervisor import SupervisorClient
     from .api.vcenter import VcenterClient
+    from .api.vmservice import VmServiceClient
     from .framework.resource import Context
 
-__all__ = ["settings_or_error", "supervisor", "vcenter"]
+__all__ = ["settings_or_error", "supervisor", "vcenter", "vm_service"]
 
 T = TypeVar("T")
 
@@ -119,3 +120,11 @@ def supervisor(settings: ProviderSettings) -> SupervisorClient:
         )
 
     return _cached(_supervisor, settings, build)
+
+
+def vm_service(settings: ProviderSettings) -> VmServiceClient:
+    """VM Service calls over the process's Supervisor connection."""
+    from .api.vmservice import VmServiceClient
+
+    connection = supervisor(settings)
+    return VmServiceClient(connection, poll_interval=connection.poll_interval)

@@ -10,18 +10,20 @@ import os
 from typing import Any
 
 from ._naming import PROVIDER_NAME
+from .data_sources import cluster as cluster_data
 from .data_sources import cluster_kubeconfig as cluster_kubeconfig_data
 from .data_sources import content_library as content_library_data
 from .data_sources import kubernetes_releases as kubernetes_releases_data
 from .data_sources import storage_policy as storage_policy_data
 from .data_sources import supervisor as supervisor_data
 from .data_sources import supervisor_namespace as supervisor_namespace_data
+from .data_sources import virtual_machine_image as virtual_machine_image_data
 from .data_sources import vm_class as vm_class_data
 from .framework import durations, logs, validators
 from .framework import types as t
 from .framework.resource import Context, Provider
 from .framework.schema import Attribute, Block, Schema
-from .resources import cluster, supervisor_namespace, vm_class
+from .resources import cluster, supervisor_namespace, virtual_machine, virtual_machine_service, vm_class
 from .settings import DEFAULT_API_TIMEOUT, DEFAULT_MAX_RETRIES, ProviderSettings
 
 __all__ = ["FULL_NAME", "PROVIDER_NAME", "TkgProvider", "new_servicer"]
@@ -113,7 +115,13 @@ def _truthy(text: str) -> bool:
 class TkgProvider(Provider):
     full_name = FULL_NAME
     schema = SCHEMA
-    resources = (vm_class.VmClassResource, supervisor_namespace.SupervisorNamespaceResource, cluster.ClusterResource)
+    resources = (
+        vm_class.VmClassResource,
+        supervisor_namespace.SupervisorNamespaceResource,
+        cluster.ClusterResource,
+        virtual_machine.VirtualMachineResource,
+        virtual_machine_service.VirtualMachineServiceResource,
+    )
     data_sources = (
         supervisor_data.SupervisorDataSource,
         storage_policy_data.StoragePolicyDataSource,
@@ -122,6 +130,8 @@ class TkgProvider(Provider):
         supervisor_namespace_data.SupervisorNamespaceDataSource,
         kubernetes_releases_data.KubernetesReleasesDataSource,
         cluster_kubeconfig_data.ClusterKubeconfigDataSource,
+        virtual_machine_image_data.VirtualMachineImageDataSource,
+        cluster_data.ClusterDataSource,
     )
 
     def configure(self, ctx: Context, config: dict[str, Any]) -> Any:

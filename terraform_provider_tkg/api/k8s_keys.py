@@ -14,6 +14,7 @@ __all__ = [
     "CLUSTER_NAME_LABEL",
     "KR_GROUP",
     "POOL_LABEL",
+    "RESOLVE_OS_IMAGE",
     "TKR_GROUP",
     "TKR_LABEL",
 ]
@@ -26,6 +27,8 @@ KR_GROUP = ("kubernetes.vmware.com", "v1alpha1", "kubernetesreleases")
 TKR_LABEL = "run.tanzu.vmware.com/tkr"
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
 POOL_LABEL = "topology.cluster.x-k8s.io/deployment-name"
+# OSImage selector (``os-name=ubuntu[,os-version=22.04]``) on the control plane's or a pool's topology metadata.
+RESOLVE_OS_IMAGE = "run.tanzu.vmware.com/resolve-os-image"
 # Node-group bounds read by the cluster autoscaler from a MachineDeployment topology's metadata.
 AUTOSCALER_MIN = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
 AUTOSCALER_MAX = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"

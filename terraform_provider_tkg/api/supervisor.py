@@ -42,6 +42,7 @@ __all__ = [
     "cluster_failure_messages",
     "cluster_status",
     "conditions_summary",
+    "jwt_expiry",
     "release_sort_key",
 ]
 
@@ -72,7 +73,7 @@ def api_urls(endpoint: str) -> tuple[str, str]:
     return f"https://{endpoint}", f"https://{endpoint}:6443"
 
 
-def _jwt_expiry(token: str) -> float | None:
+def jwt_expiry(token: str) -> float | None:
     """The ``exp`` claim of a JWT as a UNIX time (signature not checked: only used to renew in time)."""
     try:
         payload = token.split(".")[1]
@@ -136,7 +137,7 @@ class WcpTokenAuth:
                 )
             if self._on_secret is not None:
                 self._on_secret(token)
-            expiry = _jwt_expiry(token)
+            expiry = jwt_expiry(token)
             self._token = token
             self._expires = expiry if expiry is not None else self._clock() + DEFAULT_TOKEN_LIFETIME
             log.debug("logged in to the Supervisor as %s", self._user)
@@ -312,6 +313,42 @@ class SupervisorClient:
 
     def _request(self, method: str, path: str, **kw: Any) -> Any:
         return self._client().request(method, path, **kw)
+
+    def request(self, method: str, path: str, **kw: Any) -> Any:
+        """One call on the Supervisor's Kubernetes API, for the per-area clients of this package (``vmservice``)."""
+        return self._request(method, path, **kw)
+
+    def guest_cluster_login(self, namespace: str, cluster: str) -> tuple[str, str, str | None]:
+        """``kubectl vsphere login --tanzu-kubernetes-cluster-name``: log in on ``/wcp/login`` with the guest cluster's
+        name and get (token, API server URL, CA PEM or None) for that cluster, as the provider's user.
+
+        Raises ``errors.NotFound`` when the answer has no ``guest_cluster_server`` (how the Supervisor says the
+        cluster does not exist), ``errors.Unauthenticated`` on bad credentials.
+        """
+        self._client()
+        login = self._login_http
+        assert login is not None
+        data = login.request(
+            "POST",
+            LOGIN_PATH,
+            basic=(self._user, self._password),
+            authenticate=False,
+            json={"guest_cluster_name": cluster, "guest_cluster_namespace": namespace},
+        )
+        token = data.get("session_id") if isinstance(data, dict) else None
+        server = data.get("guest_cluster_server") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise errors.UnexpectedResponse("the guest-cluster login answered without a session_id")
+        self._register(token)
+        if not isinstance(server, str) or not server:
+            raise errors.NotFound(f"the Supervisor knows no cluster {cluster!r} in namespace {namespace!r}")
+        ca = data.get("guest_cluster_ca") if isinstance(data, dict) else None
+        if isinstance(ca, str) and ca and not ca.lstrip().startswith("-----BEGIN"):
+            try:
+                ca = base64.b64decode(ca).decode()  # some Supervisors send the PEM base64-encoded
+            except ValueError:
+                pass
+        return token, server, ca if isinstance(ca, str) and ca else None
 
     def login(self) -> None:
         """Log in now (normally done on the first call); raises ``errors.Unauthenticated`` on bad credentials."""
@@ -503,11 +540,11 @@ class SupervisorClient:
         found = [_parse(k8s.Release, i, f"GET {plural}") for i in _items(data, f"GET {plural}")]
         return sorted(found, key=lambda r: release_sort_key(r.spec.version or r.metadata.name), reverse=True)
 
-    def list_release_names_for_os(self, os_name: str) -> set[str]:
-        """Names of releases that have an OSImage for ``os_name`` (OSImage label ``os-name``)."""
-        data = self._request(
-            "GET", "/apis/run.tanzu.vmware.com/v1alpha3/osimages", params={"labelSelector": f"os-name={os_name}"}
-        )
+    def list_release_names_for_os(self, os_name: str, os_version: str | None = None) -> set[str]:
+        """Names of releases that have an OSImage for ``os_name`` (and ``os_version``): OSImage labels ``os-name``,
+        ``os-version``."""
+        selector = f"os-name={os_name}" + (f",os-version={os_version}" if os_version else "")
+        data = self._request("GET", "/apis/run.tanzu.vmware.com/v1alpha3/osimages", params={"labelSelector": selector})
         return {
             str(((i.get("metadata") or {}).get("labels") or {}).get(keys.TKR_LABEL))
             for i in _items(data, "GET osimages")

@@ -1,8 +1,11 @@
-"""``data.tkg_cluster_kubeconfig``: the admin kubeconfig of a workload cluster, split into the fields the kubernetes
-and helm providers take (``host``, ``cluster_ca_certificate``, ``client_certificate``, ``client_key``, or ``token``).
+"""``data.tkg_cluster_kubeconfig``: a kubeconfig for a workload cluster, split into the fields the kubernetes and helm
+providers take (``host``, ``cluster_ca_certificate``, ``client_certificate``, ``client_key``, or ``token``).
 
-Reads Secret ``<cluster>-kubeconfig`` (type ``cluster.x-k8s.io/secret``, key ``value``) in the cluster's vSphere
-Namespace through the Supervisor's Kubernetes API (``GET /api/v1/namespaces/{ns}/secrets/{cluster}-kubeconfig``).
+``mode = "admin"`` (default) reads Secret ``<cluster>-kubeconfig`` (type ``cluster.x-k8s.io/secret``, key ``value``)
+in the cluster's vSphere Namespace (``GET /api/v1/namespaces/{ns}/secrets/{cluster}-kubeconfig``): cluster-admin.
+``mode = "sso"`` does what ``kubectl vsphere login --tanzu-kubernetes-cluster-name`` does: ``POST /wcp/login`` with the
+provider's vSphere SSO credentials and the guest cluster's name, which returns a short-lived token the cluster's
+authentication webhook accepts; the kubeconfig then acts as that user (RBAC applies) until ``token_expiry``.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from ..framework.schema import Attribute, Block, Schema
 __all__ = ["SCHEMA", "TYPE_NAME", "ClusterKubeconfigDataSource", "Model", "from_api"]
 
 TYPE_NAME = f"{PROVIDER_NAME}_cluster_kubeconfig"
+MODES = ("admin", "sso")
 
 SCHEMA = Schema(
     Block(
-        description="The admin kubeconfig of a TKG workload cluster, ready for the kubernetes and helm providers.",
+        description="A kubeconfig of a TKG workload cluster (cluster-admin, or the provider's vSphere SSO user), ready "
+        "for the kubernetes and helm providers.",
         attributes={
             "namespace": Attribute(
                 t.String(),
@@ -37,7 +42,24 @@ SCHEMA = Schema(
             "name": Attribute(
                 t.String(), required=True, description="The cluster's name.", validators=(validators.dns1123_label,)
             ),
+            "mode": Attribute(
+                t.String(),
+                optional=True,
+                validators=(validators.one_of(*MODES),),
+                description="`admin` (default): the cluster-admin kubeconfig Secret. `sso`: a token for the provider's "
+                "vSphere SSO user from the Supervisor's guest-cluster login; the cluster's RBAC applies and the token "
+                "expires (see `token_expiry`).",
+            ),
             "id": Attribute(t.String(), computed=True, description="`namespace/name`."),
+            "username": Attribute(
+                t.String(), computed=True, description="In `sso` mode, the vSphere SSO user the token belongs to."
+            ),
+            "token_expiry": Attribute(
+                t.String(),
+                computed=True,
+                description="In `sso` mode, when the token expires (RFC 3339, UTC; from its `exp` claim). Terraform "
+                "reads a new token on every plan and apply.",
+            ),
             "kubeconfig": Attribute(t.String(), computed=True, sensitive=True, description="The kubeconfig (YAML)."),
             "host": Attribute(t.String(), computed=True, description="API server URL, e.g. `https://10.0.0.10:6443`."),
             "cluster_ca_certificate": Attribute(
@@ -64,7 +86,10 @@ class Model:
 
     namespace: str | None = None
     name: str | None = None
+    mode: str | None = None
     id: str | None = None
+    username: str | None = None
+    token_expiry: str | None = None
     kubeconfig: str | None = None
     host: str | None = None
     cluster_ca_certificate: str | None = None
@@ -107,6 +132,31 @@ def from_api(namespace: str, name: str, kubeconfig: str) -> Model:
     )
 
 
+def sso_kubeconfig(name: str, server: str, ca_pem: str | None, user: str, token: str) -> str:
+    """The kubeconfig ``kubectl vsphere login`` writes for a guest cluster (context named after the cluster)."""
+    import yaml
+
+    cluster: dict[str, Any] = {"server": server}
+    if ca_pem:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem.encode()).decode()
+    entry = f"wcp:{server.split('://', 1)[-1].split('/', 1)[0]}:{user}"
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": cluster}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": entry}}],
+        "current-context": name,
+        "users": [{"name": entry, "user": {"token": token}}],
+    }
+    return str(yaml.safe_dump(config, sort_keys=False))
+
+
+def _rfc3339(seconds: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class ClusterKubeconfigDataSource(DataSource):
     type_name = TYPE_NAME
     schema = SCHEMA
@@ -118,6 +168,8 @@ class ClusterKubeconfigDataSource(DataSource):
             settings = clients.settings_or_error(ctx, self.provider_data)
             if settings is None:
                 return None
+            if wanted.mode == "sso":
+                return self._sso(ctx, settings, wanted)
             try:
                 kubeconfig = clients.supervisor(settings).get_kubeconfig(namespace, name)
             except errors.NotFound:
@@ -132,4 +184,33 @@ class ClusterKubeconfigDataSource(DataSource):
                 ctx.diagnostics.error(f"reading {TYPE_NAME} ({namespace}/{name})", exc.describe())
                 return None
             logs.register_secret(kubeconfig)
-            return to_tf(from_api(namespace, name, kubeconfig))
+            return to_tf(dataclasses.replace(from_api(namespace, name, kubeconfig), mode=wanted.mode))
+
+    def _sso(self, ctx: Context, settings: Any, wanted: Model) -> dict[str, Any] | None:
+        from ..api.supervisor import jwt_expiry
+
+        namespace, name = str(wanted.namespace), str(wanted.name)
+        try:
+            token, server, ca_pem = clients.supervisor(settings).guest_cluster_login(namespace, name)
+        except errors.NotFound:
+            ctx.diagnostics.error(
+                f"reading {TYPE_NAME} ({namespace}/{name}): cluster not found",
+                f"The Supervisor's guest-cluster login knows no cluster {name!r} in namespace {namespace!r}. "
+                "Reference tkg_cluster attributes so Terraform reads this after the cluster exists.",
+                ("name",),
+            )
+            return None
+        except errors.ApiError as exc:
+            ctx.diagnostics.error(f"reading {TYPE_NAME} ({namespace}/{name})", exc.describe())
+            return None
+        logs.register_secret(token)
+        user = str(settings.user)
+        kubeconfig = sso_kubeconfig(name, server, ca_pem, user, token)
+        logs.register_secret(kubeconfig)
+        expires = jwt_expiry(token)
+        state = from_api(namespace, name, kubeconfig)
+        return to_tf(
+            dataclasses.replace(
+                state, mode="sso", username=user, token_expiry=_rfc3339(expires) if expires is not None else None
+            )
+        )

@@ -24,8 +24,10 @@ from tkgsim import faults, traffic
 from tkgsim.world import World
 
 from . import catalog, discovery, engine, status, wcp, workload
+from .apis.vmoperator_vmware_com.v1alpha3 import images as vm_images
 from .context import SUPERVISOR, Supervisor
 from .controllers.runner import Runner
+from .controllers.vm_runner import VmRunner
 from .mirror import Mirror
 from .security import bearer_middleware
 from .seed import seed_releases
@@ -39,6 +41,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # One Supervisor per World (build_app and start_background are called separately by the core).
 _RUNNERS: dict[int, Runner] = {}
+_VM_RUNNERS: dict[int, VmRunner] = {}
 
 
 @web.middleware
@@ -71,9 +74,12 @@ def _supervisor(world: World) -> Supervisor:
     registry = catalog.registry()
     sup = Supervisor(world=world, registry=registry, store=Store(world, registry))
     seed_releases(sup.store, world.model)
+    vm_images.seed_cluster_images(sup.store, world.model)
     runner = Runner(sup)
+    vm_runner = VmRunner(sup)
     sup.wake = runner.wakeup.set
     _RUNNERS[id(world)] = runner
+    _VM_RUNNERS[id(world)] = vm_runner
     mirror = Mirror(sup)
     world.subscribe(mirror.on_event)
     mirror.sync_existing()
@@ -105,6 +111,9 @@ def start_background(world: World) -> list[asyncio.Task[None]]:
     if runner is None:
         build_app(world)
         runner = _RUNNERS[id(world)]
-    task = asyncio.get_running_loop().create_task(runner.run(), name="tkgsim-supervisor-controllers")
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(runner.run(), name="tkgsim-supervisor-controllers")
     task.add_done_callback(lambda _t: _RUNNERS.pop(id(world), None))
-    return [task]
+    vm_task = loop.create_task(_VM_RUNNERS[id(world)].run(), name="tkgsim-vm-operator")
+    vm_task.add_done_callback(lambda _t: _VM_RUNNERS.pop(id(world), None))
+    return [task, vm_task]

@@ -24,6 +24,7 @@ from typing import Any
 from tkgsim import world as world_mod
 
 from . import seed, status
+from .apis.vmoperator_vmware_com.v1alpha3 import images as vm_images
 from .context import Supervisor
 
 __all__ = ["Mirror", "storage_class_name"]
@@ -163,8 +164,14 @@ class Mirror:
         self.state["namespaces"][name] = {"storage_specs": policies, "vm_classes": vm_classes}
         self._sync_storage(name, policies)
         self._sync_vm_classes(name, vm_classes)
+        vm_images.sync_namespace_images(store, name, self._library_names(info))
         seed.ensure_cluster_classes(store, self.sup.world.model, name)
         self._collect_storage_classes()
+
+    def _library_names(self, info: dict[str, Any]) -> list[str]:
+        """Names of the content libraries the namespace's VM Service uses (their OVFs become VirtualMachineImages)."""
+        ids = set((info.get("vm_service_spec") or {}).get("content_libraries") or [])
+        return [lib["name"] for lib in self.sup.world.model.get("content_libraries", []) if lib.get("id") in ids]
 
     def _cluster_id(self, info: dict[str, Any]) -> str:
         if info.get("cluster"):

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from tkgsim import auth
 
+from . import guest_auth
 from .context import SUPERVISOR
 from .workload import server_url
 
@@ -30,7 +31,9 @@ async def loginbanner(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     """``POST /wcp/login`` with Basic auth → ``{"session_id": token}``; 401 on bad credentials.
 
-    A body ``{"guest_cluster_name", "guest_cluster_namespace"}`` also returns the workload cluster's server and CA.
+    A body ``{"guest_cluster_name", "guest_cluster_namespace"}`` naming an existing cluster returns a token for that
+    cluster's API instead (see ``guest_auth``) plus its server and CA; for an unknown cluster the answer has no
+    ``guest_cluster_server`` (what clients read as "cluster not found").
     """
     sup = request.app[SUPERVISOR]
     user = auth.check_basic(sup.world, request.headers.get("Authorization"))
@@ -52,6 +55,8 @@ async def login(request: web.Request) -> web.Response:
         if name and namespace:
             cluster = sup.store.get(sup.registry.by_kind("Cluster"), namespace, name)
             if cluster is not None:
+                # The guest cluster's own token (audience = that Cluster's uid), not a Supervisor session.
+                body["session_id"], _expires = guest_auth.issue(sup, user, cluster)
                 body["guest_cluster_server"] = server_url(sup, namespace, name)
                 body["guest_cluster_ca"] = sup.world.ca_pem
     log.info("wcp login for %s", user["name"])

@@ -5,7 +5,9 @@ simulator cannot hand out one VIP per cluster); the kubeconfig's ``server:`` car
 client libraries support. Served: ``/version`` (the cluster's current control-plane Kubernetes version), ``/api``,
 ``/api/v1``, ``/apis`` (empty), ``/api/v1/nodes[/<name>]`` (one Node per simulated machine, control plane first).
 
-Authentication: a per-cluster bearer token written into the kubeconfig (user ``<cluster>-admin``). The real
+Authentication: a per-cluster bearer token written into the kubeconfig (user ``<cluster>-admin``), or a guest SSO
+token from ``/wcp/login`` (``guest_auth``: signature, audience and expiry checked; only administrators may read
+nodes, as a namespace *view* user has no default binding in the cluster), or an admin's Supervisor session. The real
 Supervisor writes client-certificate credentials (CN ``kubernetes-admin``); a token keeps the simulator free of a
 client-certificate TLS setup while every client accepts it the same way. Only a SHA-256 digest of the token is kept
 in ``world.data["k8s"]["workloads"]``; the token itself lives only in the ``<cluster>-kubeconfig`` Secret.
@@ -17,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -25,11 +28,13 @@ from aiohttp import web
 
 from tkgsim import auth
 
-from . import status
+from . import guest_auth, status
 from .context import SUPERVISOR, Supervisor
 from .controllers import cluster as cluster_controller
 
 __all__ = ["ROUTES", "kubeconfig", "server_url"]
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/workload"
 
@@ -70,24 +75,74 @@ def _json(data: Any) -> web.Response:
     return web.Response(body=json.dumps(data).encode(), content_type="application/json")
 
 
+_ADMIN = guest_auth.GuestIdentity("kubernetes-admin", ("system:masters", "system:authenticated"), float("inf"))
+IDENTITY = web.RequestKey("workload_identity", guest_auth.GuestIdentity)
+
+
+def _identity(sup: Supervisor, namespace: str, name: str, presented: str) -> guest_auth.GuestIdentity:
+    """Who the bearer token is: the kubeconfig's admin token, a guest SSO token, or an admin Supervisor session."""
+    record = sup.store.data["workloads"].get(f"{namespace}/{name}")
+    if record is not None and hmac.compare_digest(_digest(presented), record["token_sha256"]):
+        return _ADMIN
+    if presented.count(".") == 2:
+        cluster = sup.store.get(sup.registry.by_kind("Cluster"), namespace, name)
+        if cluster is None:
+            raise status.unauthorized()
+        try:
+            return guest_auth.validate(sup, presented, cluster)
+        except guest_auth.TokenRejected as exc:
+            log.info("workload %s/%s refused a token: %s", namespace, name, exc)
+            raise status.unauthorized() from exc
+    # A Supervisor session of an admin user is accepted as well (older clients present it).
+    user = auth.validate_token(sup.world, presented)
+    if not auth.is_admin(user):
+        raise status.unauthorized()
+    assert user is not None
+    return guest_auth.GuestIdentity(f"sso:{user['name']}", ("sso:Administrators@vsphere.local",), float("inf"))
+
+
 def _cluster_and_state(request: web.Request) -> tuple[Supervisor, dict[str, Any], dict[str, Any]]:
     sup = request.app[SUPERVISOR]
     namespace, name = request.match_info["namespace"], request.match_info["name"]
-    record = sup.store.data["workloads"].get(f"{namespace}/{name}")
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise status.unauthorized()
-    presented = token.strip()
-    own_token = record is not None and hmac.compare_digest(_digest(presented), record["token_sha256"])
-    # A Supervisor session of an admin user (what a guest-cluster /wcp/login returns) is accepted as well.
-    if not own_token and not auth.is_admin(auth.validate_token(sup.world, presented)):
-        raise status.unauthorized()
+    request[IDENTITY] = _identity(sup, namespace, name, token.strip())
     cluster = sup.store.get(sup.registry.by_kind("Cluster"), namespace, name)
     state = sup.store.data["controllers"].get("clusters", {}).get(f"{namespace}/{name}")
     if cluster is None or state is None or not state.get("infra_ready"):
         raise status.KubeError(503, "ServiceUnavailable", "the workload cluster's API server is not reachable")
     return sup, cluster, state
+
+
+def _require_admin(request: web.Request, verb: str, name: str | None = None) -> None:
+    """Only cluster admins may read nodes: SSO users of the namespace's *view* role get no default binding."""
+    identity = request[IDENTITY]
+    if identity.cluster_admin or "system:masters" in identity.groups:
+        return
+    target = f' "{name}"' if name else ""
+    raise status.KubeError(
+        403,
+        "Forbidden",
+        f'nodes{target} is forbidden: User "{identity.username}" cannot {verb} resource "nodes" in API group "" '
+        "at the cluster scope",
+        {"kind": "nodes", **({"name": name} if name else {})},
+    )
+
+
+async def self_subject_review(request: web.Request) -> web.Response:
+    """``POST …/apis/authentication.k8s.io/v1/selfsubjectreviews`` (``kubectl auth whoami``)."""
+    _cluster_and_state(request)
+    identity = request[IDENTITY]
+    return _json(
+        {
+            "kind": "SelfSubjectReview",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "status": {"userInfo": {"username": identity.username, "groups": list(identity.groups)}},
+        }
+    )
 
 
 async def version(request: web.Request) -> web.Response:
@@ -188,6 +243,7 @@ def _node_table(items: list[dict[str, Any]], version: str) -> dict[str, Any]:
 async def nodes(request: web.Request) -> web.Response:
     """``GET …/api/v1/nodes``."""
     sup, cluster, state = _cluster_and_state(request)
+    _require_admin(request, "list")
     items = cluster_controller.nodes(cluster, state)
     rv = str(sup.store.resource_version)
     if "as=Table" in request.headers.get("Accept", ""):
@@ -198,6 +254,7 @@ async def nodes(request: web.Request) -> web.Response:
 async def node(request: web.Request) -> web.Response:
     """``GET …/api/v1/nodes/<name>``."""
     _sup, cluster, state = _cluster_and_state(request)
+    _require_admin(request, "get", request.match_info["node"])
     for item in cluster_controller.nodes(cluster, state):
         if item["metadata"]["name"] == request.match_info["node"]:
             return _json(item)
@@ -212,4 +269,5 @@ ROUTES = [
     web.get(_BASE + "/api/v1", core_resources),
     web.get(_BASE + "/api/v1/nodes", nodes),
     web.get(_BASE + "/api/v1/nodes/{node}", node),
+    web.post(_BASE + "/apis/authentication.k8s.io/v1/selfsubjectreviews", self_subject_review),
 ]

@@ -89,7 +89,12 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
         (p, v) for p, v in sc_paths if prior is None or v not in [x for _, x in _class_paths(prior, "storage_class")]
     ]
     class_changed = changed(lambda m: m.cluster_class)
-    if not (wanted_version or vm_paths or sc_paths or class_changed):
+    os_paths = [
+        (path, block)
+        for path, block in _os_blocks(model)
+        if wanted_version or prior is None or (block.os_name, block.os_version) not in _os_choices(prior)
+    ]
+    if not (wanted_version or vm_paths or sc_paths or class_changed or os_paths):
         return
     client = _configured_client(provider_data)
     if client is None:
@@ -101,7 +106,7 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
         return
     try:
         with client.time_limit(PLAN_CHECK_LIMIT, "the time limit of plan-time checks"):
-            _run_checks(ctx, client, model, wanted_version, vm_paths, sc_paths, class_changed)
+            _run_checks(ctx, client, model, wanted_version, vm_paths, sc_paths, class_changed, os_paths)
     except errors.ApiError as exc:
         if isinstance(exc, errors.Unreachable | errors.Refused | errors.CallTimeout):
             _unreachable[client] = exc
@@ -124,8 +129,11 @@ def _run_checks(
     vm_paths: list[tuple[Path, Any]],
     sc_paths: list[tuple[Path, Any]],
     class_changed: bool,
+    os_paths: list[tuple[Path, Any]],
 ) -> None:
     label = f"[cluster {model.namespace if known(model.namespace) else '?'}/{model.name}]"
+    if os_paths and known(model.kubernetes_version):
+        _check_os(ctx, client, str(model.kubernetes_version), os_paths)
     if wanted_version:
         if known(model.kubernetes_version):
             _check_release(ctx, client, str(model.kubernetes_version))
@@ -165,6 +173,41 @@ def _run_checks(
         "storage class",
         "Add its storage policy to the namespace (tkg_supervisor_namespace storage_policy).",
     )
+
+
+def _os_blocks(model: Model) -> list[tuple[Path, Any]]:
+    """(path of os_name, block) for the control plane and each pool that chooses a node OS."""
+    found: list[tuple[Path, Any]] = []
+    if model.control_plane is not None and known(model.control_plane.os_name):
+        found.append((("control_plane", "os_name"), model.control_plane))
+    for index, pool in enumerate(model.node_pool):
+        if known(pool.os_name):
+            found.append((("node_pool", index, "os_name"), pool))
+    return found
+
+
+def _os_choices(model: Model) -> set[tuple[Any, Any]]:
+    return {(block.os_name, block.os_version) for _, block in _os_blocks(model)}
+
+
+def _check_os(ctx: PlanContext, client: SupervisorClient, version: str, paths: list[tuple[Path, Any]]) -> None:
+    """Each chosen node OS must be offered by the release (an OSImage of that OS for it)."""
+    from ...api import supervisor
+
+    candidates = {r.metadata.name for r in supervisor.matching_releases(version, client.list_releases())}
+    if not candidates:
+        return  # the release check reports it
+    for path, block in paths:
+        os_version = block.os_version if known(block.os_version) else None
+        offered = client.list_release_names_for_os(str(block.os_name), os_version)
+        if not candidates & offered:
+            wanted = f"{block.os_name} {os_version}" if os_version else str(block.os_name)
+            ctx.diagnostics.error(
+                "Node OS not offered by the release",
+                f"Kubernetes release {version!r} has no OS image for {wanted}. Releases with it: "
+                f'{", ".join(sorted(offered)) or "none"}. See data "tkg_kubernetes_releases" (os_name).',
+                path,
+            )
 
 
 def _class_paths(model: Model, attr: str) -> list[tuple[Path, Any]]:

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
-from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, CLUSTER_NAME_LABEL
+from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, CLUSTER_NAME_LABEL, RESOLVE_OS_IMAGE
 from .model import ControlPlane, Model, NodePool, Taint, Volume
 from .wire import (
     CNI_ANNOTATION,
@@ -34,6 +34,8 @@ __all__ = [
     "as_int",
     "cluster_annotations",
     "cluster_variables",
+    "os_selector",
+    "parse_os_selector",
     "pool_annotations",
     "pool_overrides",
     "to_api",
@@ -74,10 +76,26 @@ def pool_overrides(pool: NodePool) -> list[tuple[str, Any]]:
     return overrides
 
 
-def pool_annotations(pool: NodePool) -> dict[str, str]:
-    if pool.autoscaler is None:
+def os_selector(os_name: str | None, os_version: str | None) -> dict[str, str]:
+    """The ``resolve-os-image`` annotation for a node OS choice (empty without one)."""
+    if not os_name:
         return {}
-    return {AUTOSCALER_MIN: str(int(pool.autoscaler.min_size)), AUTOSCALER_MAX: str(int(pool.autoscaler.max_size))}
+    value = f"os-name={os_name}" + (f",os-version={os_version}" if os_version else "")
+    return {RESOLVE_OS_IMAGE: value}
+
+
+def parse_os_selector(annotations: dict[str, str] | None) -> tuple[str | None, str | None]:
+    """(os_name, os_version) from a ``resolve-os-image`` annotation."""
+    parts = dict(p.split("=", 1) for p in (annotations or {}).get(RESOLVE_OS_IMAGE, "").split(",") if "=" in p)
+    return parts.get("os-name") or None, parts.get("os-version") or None
+
+
+def pool_annotations(pool: NodePool) -> dict[str, str]:
+    found = os_selector(pool.os_name, pool.os_version)
+    if pool.autoscaler is not None:
+        found[AUTOSCALER_MIN] = str(int(pool.autoscaler.min_size))
+        found[AUTOSCALER_MAX] = str(int(pool.autoscaler.max_size))
+    return found
 
 
 def cluster_variables(model: Model) -> list[tuple[str, Any]]:
@@ -160,6 +178,9 @@ def to_api(model: Model) -> k8s.Cluster:
                 version=model.kubernetes_version or "",
                 controlPlane=k8s.ControlPlaneTopology(
                     replicas=as_int(cp.replicas) if cp.replicas is not None else 1,
+                    metadata=k8s.TopologyMetadata(annotations=os_selector(cp.os_name, cp.os_version))
+                    if cp.os_name
+                    else None,
                     nodeDrainTimeout=cp.node_drain_timeout,
                     variables=k8s.VariableOverrides(overrides=cp_overrides) if cp_overrides else None,
                 ),

@@ -19,7 +19,7 @@ from ...api.releases import designates, name_form
 from ...framework import durations
 from ...framework.diagnostics import Key, Path
 from ...framework.types import Json
-from .expand import cluster_variables
+from .expand import cluster_variables, parse_os_selector
 from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
 from .wire import (
     CNI_ANNOTATION,
@@ -176,8 +176,11 @@ def _read_pool(md: k8s.MachineDeploymentTopology, prior: NodePool | None, import
         for x in overrides.get(VAR_POOL_TAINTS) or []
         if isinstance(x, dict)
     ]
+    os_name, os_version = parse_os_selector(annotations)
     return NodePool(
         name=md.name,
+        os_name=_take(os_name, p.os_name, everything),
+        os_version=_take(os_version, p.os_version, everything),
         replicas=None if autoscaler is not None or p.autoscaler is not None else md.replicas,
         vm_class=_take(overrides.get(VAR_VM_CLASS), p.vm_class, everything),
         storage_class=_take(overrides.get(VAR_STORAGE_CLASS), p.storage_class, everything),
@@ -262,7 +265,10 @@ def _read_control_plane(obj: k8s.Cluster, prior: ControlPlane, importing: bool) 
     topology = obj.spec.topology
     cp = topology.controlPlane if topology else None
     overrides = _overrides(cp.variables if cp else None)
+    os_name, os_version = parse_os_selector((cp.metadata.annotations if cp and cp.metadata else None) or {})
     return ControlPlane(
+        os_name=_take(os_name, prior.os_name, importing),
+        os_version=_take(os_version, prior.os_version, importing),
         replicas=(cp.replicas if cp and cp.replicas is not None else 1),
         vm_class=_take(overrides.get(VAR_VM_CLASS), prior.vm_class, importing),
         storage_class=_take(overrides.get(VAR_STORAGE_CLASS), prior.storage_class, importing),

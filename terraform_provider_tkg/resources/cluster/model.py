@@ -56,6 +56,8 @@ class ControlPlane:
     vm_class: str | None = None
     storage_class: str | None = None
     node_drain_timeout: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
     volume: list[Volume] = many(Volume)  # noqa: RUF009 (a dataclasses.field)
 
 
@@ -66,6 +68,8 @@ class NodePool:
     vm_class: str | None = None
     storage_class: str | None = None
     failure_domain: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
     labels: dict[str, str] | None = None
     autoscaler: Autoscaler | None = single(Autoscaler)  # noqa: RUF009 (a dataclasses.field)
     taint: list[Taint] = many(Taint)  # noqa: RUF009 (a dataclasses.field)

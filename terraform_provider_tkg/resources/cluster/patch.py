@@ -7,8 +7,8 @@ import copy
 import json
 from typing import TYPE_CHECKING, Any
 
-from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN
-from .expand import cluster_annotations, cluster_variables, pool_annotations, pool_overrides
+from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, RESOLVE_OS_IMAGE
+from .expand import cluster_annotations, cluster_variables, os_selector, pool_annotations, pool_overrides
 from .flatten import keep_duration
 from .model import ControlPlane, Model, NodePool
 from .wire import (
@@ -77,8 +77,10 @@ def _merged_pool(current: dict[str, Any] | None, pool: NodePool, before: NodePoo
     elif before.failure_domain:
         entry.pop("failureDomain", None)
     metadata = dict(entry.get("metadata") or {})
-    autoscaler_keys = (AUTOSCALER_MIN, AUTOSCALER_MAX) if pool.autoscaler or before.autoscaler else ()
-    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k not in autoscaler_keys}
+    managed_keys = (AUTOSCALER_MIN, AUTOSCALER_MAX) if pool.autoscaler or before.autoscaler else ()
+    if pool.os_name or before.os_name:
+        managed_keys = (*managed_keys, RESOLVE_OS_IMAGE)
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k not in managed_keys}
     annotations.update(pool_annotations(pool))
     if annotations:
         metadata["annotations"] = annotations
@@ -159,6 +161,14 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
     cp_overrides = _merge_variables(cp_overrides_now, cp_desired, cp_managed)
     if cp_overrides != cp_overrides_now:
         cp_patch["variables"] = {"overrides": cp_overrides}
+    cp_annotations_now = dict((cp_current.get("metadata") or {}).get("annotations") or {})
+    cp_annotations = dict(cp_annotations_now)
+    if cp.os_name or cp_before.os_name:  # only a declared OS choice is managed
+        cp_annotations.pop(RESOLVE_OS_IMAGE, None)
+        cp_annotations.update(os_selector(cp.os_name, cp.os_version))
+    if cp_annotations != cp_annotations_now:
+        # Merge patch: null removes the selector when the OS choice is dropped.
+        cp_patch["metadata"] = {"annotations": {**cp_annotations, **({} if cp.os_name else {RESOLVE_OS_IMAGE: None})}}
     if cp_patch:
         topo["controlPlane"] = cp_patch
 

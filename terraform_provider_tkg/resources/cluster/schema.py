@@ -73,6 +73,20 @@ _CONTROL_PLANE = Block(
             description="How long to drain a node before removing it, e.g. `5m`.",
             validators=(validators.duration,),
         ),
+        "os_name": Attribute(
+            t.String(),
+            optional=True,
+            description="Node OS of the control-plane nodes, e.g. `ubuntu` or `photon` (default: the release's "
+            "default OS); written as the `run.tanzu.vmware.com/resolve-os-image` annotation. The release must offer "
+            "it (checked at plan time).",
+            validators=(validators.matches(r"[a-z][a-z0-9-]{0,31}", "a lowercase OS name such as ubuntu or photon"),),
+        ),
+        "os_version": Attribute(
+            t.String(),
+            optional=True,
+            description="OS version for `os_name`, e.g. `22.04` (needs `os_name`).",
+            validators=(validators.matches(r"[0-9][0-9A-Za-z.-]{0,15}", "a version such as 22.04 or 5"),),
+        ),
     },
     blocks={"volume": ListBlock(_VOLUME)},
     description="Control-plane settings. Leaving the block out is the same as writing it with only defaults.",
@@ -93,6 +107,20 @@ _NODE_POOL = Block(
             t.String(), optional=True, description="Storage class of the pool's nodes (default: `storage_class`)."
         ),
         "failure_domain": Attribute(t.String(), optional=True, description="vSphere Zone of the pool."),
+        "os_name": Attribute(
+            t.String(),
+            optional=True,
+            description="Node OS of the pool's nodes, e.g. `ubuntu` (for vGPU pools) or `photon` (default: the "
+            "release's default OS); written as the `run.tanzu.vmware.com/resolve-os-image` annotation. The release "
+            "must offer it (checked at plan time).",
+            validators=(validators.matches(r"[a-z][a-z0-9-]{0,31}", "a lowercase OS name such as ubuntu or photon"),),
+        ),
+        "os_version": Attribute(
+            t.String(),
+            optional=True,
+            description="OS version for `os_name`, e.g. `22.04` (needs `os_name`).",
+            validators=(validators.matches(r"[0-9][0-9A-Za-z.-]{0,15}", "a version such as 22.04 or 5"),),
+        ),
         "labels": Attribute(
             t.Map(t.String()),
             optional=True,

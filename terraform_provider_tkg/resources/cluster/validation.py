@@ -141,6 +141,17 @@ def validate(model: Model) -> list[Problem]:
     """Cross-field rules of a configuration (single attributes are checked by the schema validators)."""
     problems: list[Problem] = []
     pools = model.node_pool if isinstance(model.node_pool, list) else []
+    os_blocks: list[tuple[Any, Any]] = [(("control_plane",), model.control_plane)]
+    os_blocks += [(("node_pool", i), p) for i, p in enumerate(pools)]
+    for where, block in os_blocks:
+        if block is not None and block.os_version is not None and block.os_name is None:
+            problems.append(
+                (
+                    (*where, "os_version"),
+                    "os_version needs os_name",
+                    "os_version selects a version of the node OS named by os_name; set os_name too.",
+                )
+            )
     seen: dict[Any, int] = {}
     for index, pool in enumerate(pools):
         if known(pool.name):
