@@ -22,6 +22,7 @@ from .expand import cluster_variables
 from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
 from .wire import (
     CNI_ANNOTATION,
+    CREATE_TOKEN_ANNOTATION,
     DEFAULTED_VARIABLES,
     MANAGED_VARIABLES,
     OWNER_ANNOTATION,
@@ -300,7 +301,9 @@ def from_api(
     prior_pools = {pool.name: pool for pool in p.node_pool}
     pools = _by_prior([_read_pool(md, prior_pools.get(md.name)) for md in mds], p.node_pool, lambda x: x.name)
     annotations = {
-        k: v for k, v in (obj.metadata.annotations or {}).items() if k not in (OWNER_ANNOTATION, CNI_ANNOTATION)
+        k: v
+        for k, v in (obj.metadata.annotations or {}).items()
+        if k not in (OWNER_ANNOTATION, CREATE_TOKEN_ANNOTATION, CNI_ANNOTATION)
     }
     return Model(
         id=f"{obj.metadata.namespace}/{obj.metadata.name}",
