@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from terraform_provider_tkg.framework.types import Json
+
 from .conftest import MakeTerraform
 from .harness import Terraform
 
@@ -261,3 +263,17 @@ resource "tkgtest_thing" "x" {{
 {member_blocks}}}
 """
     )
+
+
+def test_json_encode_spells_json_exactly_as_terraform_jsonencode(tf: Terraform) -> None:
+    """Import reads JSON attributes back in this spelling, so it must match ``jsonencode`` byte for byte."""
+    tf.write(
+        'output "doc" {\n'
+        '  value = jsonencode({ zeta = [1, 2.5, -3, true, null], alpha = { "b" = "<&>", "a" = "ü\\u2028" }, '
+        "empty = {}, list = [] })\n"
+        "}\n"
+    )
+    tf.init()
+    tf.apply()
+    text = tf.output("doc")
+    assert Json.encode(json.loads(text)) == text

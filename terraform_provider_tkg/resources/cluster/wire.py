@@ -5,6 +5,7 @@ and annotations it sets or skips. Terraform names live in ``model``/``schema``; 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 __all__ = [
     "CNI_ANNOTATION",
@@ -51,7 +52,21 @@ CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
 POOL_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS, VAR_POOL_LABELS, VAR_POOL_TAINTS, VAR_POOL_VOLUMES)
 # Variables the server adds or defaults by itself: never imported into ``variables``.
 SYSTEM_VARIABLES = (VAR_TKR_DATA,)
-DEFAULTED_VARIABLES = {"controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90}}
+# Values the Supervisor's defaulting gives a variable the Cluster left out (reference §3.2): import skips a variable
+# that holds exactly its default, since nobody wrote it.
+DEFAULTED_VARIABLES: dict[str, Any] = {
+    "controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90},
+    "podSecurityStandard": {
+        "enforce": "baseline",
+        "enforceVersion": "latest",
+        "audit": "restricted",
+        "auditVersion": "latest",
+        "warn": "restricted",
+        "warnVersion": "latest",
+        "deactivated": False,
+        "exemptions": {"namespaces": []},
+    },
+}
 
 # The token of the create that made the Cluster (``framework.inflight``): a create whose response was lost adopts an
 # existing Cluster only when it carries the token this working directory's journal recorded; any other Cluster of the
