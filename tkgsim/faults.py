@@ -238,7 +238,12 @@ def middleware(world: World) -> Any:
                 return response
             faults.counters["lost"] += 1
             logger.debug("losing the answer to %s %s after %.1fs", request.method, request.path, hold)
-            await asyncio.sleep(hold)
+            # Hold the answer, but stop holding as soon as the client is gone (killed): nothing left to lose.
+            until = asyncio.get_running_loop().time() + hold
+            while asyncio.get_running_loop().time() < until:
+                if request.transport is None or request.transport.is_closing():
+                    break
+                await asyncio.sleep(min(0.1, hold))
             if request.transport is not None:
                 request.transport.abort()
             raise web.HTTPServiceUnavailable()
