@@ -7,8 +7,10 @@ an identical object made by another workspace or by hand, fails with "already ex
 
 Where the token goes: Kubernetes objects get an annotation; the vCenter objects (VM classes, namespaces) have no
 labels or annotations, and their only free-form field is ``description``, so the token is a marker line appended to
-the description sent with the create. The provider removes the marker again right after the create (or adoption)
-and never shows it in state, so a user's description round-trips unchanged.
+the description sent with the create. It must stay there until Terraform's state holds the object (removing it
+right after the create would reopen the window: a kill after the removal leaves an object nobody can claim), so it
+simply stays until the description is next changed. It never shows in state or in the data sources, so a user's
+description round-trips unchanged.
 """
 
 from __future__ import annotations

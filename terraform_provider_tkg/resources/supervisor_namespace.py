@@ -12,8 +12,8 @@ provider deletes those clusters through the Supervisor's Kubernetes API first an
 
 Crash safety (``ownership``): the create is recorded in the working directory's journal first, and its token rides in
 the description as a marker line. ALREADY_EXISTS adopts the namespace only when it carries this directory's token
-(our own create whose answer was lost); anything else fails with the import ID. The marker is removed right after the
-create and never appears in state.
+(our own create whose answer was lost); anything else fails with the import ID. The marker stays in vCenter (until the
+description is next changed) and never appears in state.
 """
 
 from __future__ import annotations
@@ -547,8 +547,6 @@ class SupervisorNamespaceResource(Resource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return None
-        from ..api import models
-
         model = from_tf(Model, planned)
         name = str(model.name)
         client = clients.vcenter(settings)
@@ -557,12 +555,6 @@ class SupervisorNamespaceResource(Resource):
         spec.description = marked_description(model.description, token)
         try:
             client.create_namespace(spec)
-            # Put the configured description back in place of the marker (best effort: the marker never shows in
-            # state, and once state holds the namespace the journal no longer matches it).
-            try:
-                client.update_namespace(name, models.NamespaceUpdateSpec(description=model.description or ""))
-            except errors.ApiError as exc:
-                log.warning("%s could not remove the create marker from the description: %s", self._label(name), exc)
         except errors.AlreadyExists:
             if not self._adopt(ctx, client, model, token):
                 return None
@@ -587,7 +579,6 @@ class SupervisorNamespaceResource(Resource):
             return False
         log.info("%s finishing this directory's interrupted create: adopting the namespace", self._label(name))
         spec = to_api_update(from_api(existing, model, policy_names={}), model)
-        spec.description = model.description or ""
         if models.request_body(spec):
             try:
                 client.update_namespace(name, spec)

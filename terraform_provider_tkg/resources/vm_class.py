@@ -8,8 +8,8 @@ an absent reservation means.
 
 Crash safety (``ownership``): the create is recorded in the working directory's journal first, and its
 token rides in the description as a marker line. An ALREADY_EXISTS answer adopts the class only when it carries this
-directory's token (our own create whose answer was lost); anything else fails with the import ID. The marker is
-removed right after the create and never appears in state.
+directory's token (our own create whose answer was lost); anything else fails with the import ID. The marker stays in
+vCenter (until the description is next changed) and never appears in state.
 """
 
 from __future__ import annotations
@@ -444,22 +444,7 @@ class VmClassResource(Resource):
             # The class exists: keep it in state (tainted) with what we know, rather than orphaning it.
             reporting.report(ctx, exc, action="reading after creating", object_id=name)
             return to_tf(dataclasses.replace(model, id=name))
-        if description_token(obj.description) is not None:
-            obj = self._unmark(client, model, obj)
         return to_tf(from_api(obj, model))
-
-    def _unmark(self, client: VcenterClient, model: Model, obj: models.VmClassInfo) -> models.VmClassInfo:
-        """Put the configured description back in place of the create-token marker (best effort: the marker is
-        invisible in state, and a leftover one only matters to this directory's journal, which state now settles)."""
-        from ..api import models
-
-        name = str(model.name)
-        try:
-            client.update_vm_class(name, models.VmClassUpdateSpec(description=model.description or ""))
-            return client.get_vm_class(name)
-        except errors.ApiError as exc:
-            log.warning("[%s %s] could not remove the create marker from the description: %s", TYPE_NAME, name, exc)
-            return obj
 
     def _adopt(self, ctx: Context, client: VcenterClient, model: Model, token: str) -> bool:
         """Adopt the existing class only when it carries this directory's create token, and bring it to ``model``."""

@@ -444,8 +444,9 @@ def test_a_lost_create_answer_is_finished_by_adopting_our_own_namespace(fake: An
     c = ctx()
     s = res.create(c, state(description="x", config_status=None))
     assert not c.diagnostics.has_errors and s["config_status"] == "RUNNING" and s["description"] == "x"
-    assert [method for method, _path, _body in server.writes] == ["POST", "POST", "PATCH"]
-    assert server.namespaces["team-a"]["description"] == "x"  # the create marker is gone again
+    assert [method for method, _path, _body in server.writes] == ["POST", "POST"]
+    # vCenter keeps the create marker; state shows only what the configuration says.
+    assert server.namespaces["team-a"]["description"].startswith("x\n[tkg-create-token:")
 
 
 def test_create_never_adopts_a_namespace_it_did_not_make(fake: Any) -> None:
