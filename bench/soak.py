@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import functools
 import os
 import random
 import shutil
@@ -267,7 +268,7 @@ def soak(
     kill_every: int = 4,
     delay_scale: float = 0.05,
     workdir: Path | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = functools.partial(print, flush=True),
 ) -> Figures:
     """Run a soak and return its figures (raises ``SoakFailure`` when a command keeps failing)."""
     with tempfile.TemporaryDirectory(prefix="tkg-soak-") as scratch:
