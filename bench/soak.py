@@ -3,8 +3,9 @@
 Every round runs ``examples/quickstart`` (VM class, vSphere Namespace, three-pool TKG cluster, data sources) with real
 Terraform against an in-process simulator that fails ``--error-rate`` of all requests (503, 429 with Retry-After, or a
 connection reset, drawn evenly) and expires session tokens after ``--token-ttl`` seconds. Every ``--kill-every``-th
-round kills the ``terraform apply`` process group with SIGKILL at a random moment of the apply (within the duration of
-the last clean apply) and then runs ``terraform apply`` again in the same directory, which must converge on its own.
+round kills the ``terraform apply`` process group with SIGKILL just after the create of a random one of the three
+resources reached the server (0-0.5 s later, so before or after its answer), and then runs ``terraform apply`` again in
+the same directory, which must converge on its own.
 
 Counted per run, and printed as a table:
 
@@ -65,6 +66,7 @@ class Figures:
     commands: int = 0
     reruns: int = 0
     unclean_plans: int = 0
+    unrecorded: int = 0
     duplicates: int = 0
     orphans: int = 0
     faults: dict[str, int] = dataclasses.field(default_factory=lambda: dict.fromkeys(FAULT_KINDS, 0))
@@ -85,6 +87,7 @@ def table(fig: Figures) -> str:
     rows = [
         ("rounds (apply → plan → destroy)", str(fig.rounds)),
         ("of which kill -9 rounds", str(fig.kill_rounds)),
+        ("objects made but not in state after a kill", str(fig.unrecorded)),
         ("terraform commands", str(fig.commands)),
         ("faults injected", f"{fig.faults_total} ({faults})"),
         ("commands that needed a re-run", str(fig.reruns)),
@@ -149,7 +152,6 @@ class Soak:
         self.fig = Figures(error_rate=error_rate, token_ttl=token_ttl, terraform=self.tf.version)
         self.faults = {"error_rate": error_rate, "error_kinds": list(FAULT_KINDS), "token_ttl": token_ttl}
         self.baseline = self._inventory()
-        self.last_apply = 30.0
 
     def close(self) -> None:
         self.sim.stop()
@@ -175,16 +177,24 @@ class Soak:
         now = self._inventory()
         return {kind: names - self.baseline.get(kind, set()) for kind, names in now.items()}
 
+    def _unrecorded(self) -> int:
+        """Quickstart objects that exist in the simulator but not in Terraform's state (interrupted creates)."""
+        made = self._new_objects()
+        on_server = {
+            "tkg_vm_class": VM_CLASS in made["vm_classes"],
+            "tkg_supervisor_namespace": NAMESPACE in made["namespaces"],
+            "tkg_cluster": bool(made.get(f"k8s:{CLUSTERS}")),
+        }
+        in_state = {r["type"] for r in self.tf.state_resources() if r.get("mode") == "managed"}
+        return sum(1 for type_name, exists in on_server.items() if exists and type_name not in in_state)
+
     # -- commands -------------------------------------------------------------------------------------------------
 
     def _command(self, what: str, args: tuple[str, ...], ok: Callable[[int], bool]) -> int:
         """Run ``terraform args`` until ``ok(rc)``; returns the final rc. Counts commands and re-runs."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             self.fig.commands += 1
-            started = time.monotonic()
             run = self.tf.run(*args, check=False)
-            if what == "apply" and ok(run.rc):
-                self.last_apply = time.monotonic() - started
             if ok(run.rc):
                 return run.rc
             self.fig.reruns += 1
@@ -205,9 +215,18 @@ class Soak:
     def destroy(self) -> None:
         self._command("destroy", ("destroy", "-input=false", "-no-color", "-auto-approve"), lambda rc: rc == 0)
 
-    def killed_apply(self) -> float:
-        """Start an apply and SIGKILL its process group at a random moment of it; returns when it was killed."""
-        after = self.rng.uniform(1.0, max(2.0, self.last_apply))
+    def _exists(self, target: str) -> bool:
+        made = self._new_objects()
+        if target == "tkg_vm_class":
+            return VM_CLASS in made["vm_classes"]
+        if target == "tkg_supervisor_namespace":
+            return NAMESPACE in made["namespaces"]
+        return bool(made.get(f"k8s:{CLUSTERS}"))
+
+    def killed_apply(self) -> str:
+        """Start an apply and SIGKILL its process group just after the create of a random one of the quickstart's
+        three resources reached the server (0-0.5 s later); returns what the kill interrupted."""
+        target = self.rng.choice(("tkg_vm_class", "tkg_supervisor_namespace", "tkg_cluster"))
         self.fig.commands += 1
         apply = subprocess.Popen(
             [self.tf.binary.path, "apply", "-input=false", "-no-color", "-auto-approve"],
@@ -217,12 +236,15 @@ class Soak:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        try:
-            apply.wait(timeout=after)
-        except subprocess.TimeoutExpired:
-            os.killpg(apply.pid, signal.SIGKILL)
-            apply.wait(timeout=60)
-        return after
+        deadline = time.monotonic() + 600
+        while apply.poll() is None and not self._exists(target) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(self.rng.uniform(0.0, 0.5))
+        if apply.poll() is not None:
+            return f"nothing (the apply ended before {target} was created)"
+        os.killpg(apply.pid, signal.SIGKILL)
+        apply.wait(timeout=60)
+        return f"the create of {target}"
 
     # -- rounds ---------------------------------------------------------------------------------------------------
 
@@ -232,8 +254,13 @@ class Soak:
         started = time.monotonic()
         if kill:
             self.fig.kill_rounds += 1
-            after = self.killed_apply()
-            self.log(f"round {number}: apply killed (SIGKILL to the process group) after {after:.1f}s")
+            interrupted = self.killed_apply()
+            unrecorded = self._unrecorded()
+            self.fig.unrecorded += unrecorded
+            self.log(
+                f"round {number}: apply killed (SIGKILL to the process group) during {interrupted}; objects made but "
+                f"not in state: {unrecorded}"
+            )
         self.apply()
         made = self._new_objects()
         self.fig.duplicates += sum(
