@@ -268,12 +268,22 @@ def _read_control_plane(obj: k8s.Cluster, prior: ControlPlane, importing: bool) 
         vm_class=_take(overrides.get(VAR_VM_CLASS), prior.vm_class, importing),
         storage_class=_take(overrides.get(VAR_STORAGE_CLASS), prior.storage_class, importing),
         node_drain_timeout=_take(
-            keep_duration(cp.nodeDrainTimeout if cp else None, prior.node_drain_timeout),
+            keep_duration(cp.nodeDrainTimeout if cp else None, prior.node_drain_timeout or _short(cp)),
             prior.node_drain_timeout,
             importing,
         ),
         volume=_read_volumes(obj.variable(VAR_CP_VOLUMES), prior.volume, importing),
     )
+
+
+def _short(cp: Any) -> str | None:
+    """The short spelling of the server's drain timeout (Kubernetes writes ``5m0s``; users write ``5m``), for import."""
+    text = cp.nodeDrainTimeout if cp else None
+    try:
+        seconds = durations.parse(text) if text else None
+    except ValueError:
+        return None
+    return durations.format_seconds(seconds) if seconds is not None and seconds == int(seconds) else None
 
 
 def _read_storage(obj: k8s.Cluster, prior: Storage | None, importing: bool) -> Storage | None:

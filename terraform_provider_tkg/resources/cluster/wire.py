@@ -17,7 +17,6 @@ __all__ = [
     "NODE_POOL_CLASS",
     "OWNER_ANNOTATION",
     "OWNER_VALUE",
-    "POOL_OVERRIDES",
     "SYSTEM_KEY",
     "SYSTEM_VARIABLES",
     "TRUST_SECRET_SUFFIX",
@@ -49,7 +48,6 @@ MANAGED_VARIABLES = (
     VAR_TRUST,
 )
 CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
-POOL_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS, VAR_POOL_LABELS, VAR_POOL_TAINTS, VAR_POOL_VOLUMES)
 # Variables the server adds or defaults by itself: never imported into ``variables``.
 SYSTEM_VARIABLES = (VAR_TKR_DATA,)
 # Values the Supervisor's defaulting gives a variable the Cluster left out (reference §3.2): import skips a variable

@@ -282,19 +282,31 @@ def test_from_api_through_the_framework_plans_no_change() -> None:
     assert plans_exactly(schema.normalize(to_tf(read)), model)
 
 
-def test_import_of_a_jsonencode_configuration_plans_exactly_no_change() -> None:
-    """Import has no prior spelling to keep: variables must read back exactly as ``jsonencode`` wrote them."""
-    schema = c.ClusterResource.full_schema().block
-    model = full_model()
-    model.variables = {"ntp": '"ntp.example.com"', "user": '{"passwordSecret":{"key":"k","name":"s"}}'}
-    model.control_plane = c.ControlPlane(replicas=1)  # a block written with default values only
+def imported_state(model: c.Model) -> dict[str, Any]:
+    """The state ``terraform import`` writes for the cluster ``model`` created (no prior to keep spellings from)."""
     # Lists inside variable values kept in order: import has no prior order to restore them to.
     server = k8s.Cluster.model_validate(admitted(c.to_api(model).wire(), reorder=False))
-    imported = c.from_api(
-        server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"), trusted_ca_pems={"harbor-ca": PEM}
+    prior = c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns")
+    state = c.ClusterResource.full_schema().block.normalize(
+        to_tf(c.from_api(server, prior, trusted_ca_pems={"harbor-ca": PEM}))
     )
-    state = schema.normalize(to_tf(imported))
     state["timeouts"] = None
+    return state  # type: ignore[no-any-return]
+
+
+def test_import_of_a_jsonencode_configuration_plans_exactly_no_change() -> None:
+    """Variables read back exactly as ``jsonencode`` wrote them, durations as users write them (``5m``, which the
+    server holds as ``5m0s``)."""
+    model = full_model()
+    model.variables = {"ntp": '"ntp.example.com"', "user": '{"passwordSecret":{"key":"k","name":"s"}}'}
+    assert plans_exactly(imported_state(model), model)
+
+
+def test_import_of_a_control_plane_block_with_defaults_only_plans_exactly_no_change() -> None:
+    model = full_model()
+    model.variables = {"ntp": '"ntp.example.com"'}  # (a variable at its class default is not imported)
+    model.control_plane = c.ControlPlane(replicas=1)  # control_plane { replicas = 1 }
+    state = imported_state(model)
     assert plans_exactly(state, model)
     # the same configuration with the block left out: Terraform sends the group block with every attribute null
     assert plans_exactly(state, dataclasses.replace(model, control_plane=c.ControlPlane(replicas=None)))
@@ -458,6 +470,32 @@ def test_update_patch_adds_and_removes_pools_labels_and_taints() -> None:
     overrides = {v["name"]: v["value"] for v in mds[0]["variables"]["overrides"]}
     assert "nodePoolTaints" not in overrides and overrides["nodePoolLabels"] == [{"key": "tier", "value": "api"}]
     assert mds[1] == {"class": "node-pool", "name": "np-new", "replicas": 2}
+
+
+def test_update_patch_leaves_what_the_platform_set_on_settings_nobody_declared() -> None:
+    prior = c.Model(
+        name="a",
+        namespace="ns",
+        kubernetes_version=RELEASE,
+        vm_class="vm",
+        storage_class="sc",
+        node_pool=[c.NodePool(name="np", replicas=1)],
+    )
+    wire = admitted(c.to_api(prior).wire())
+    topology = wire["spec"]["topology"]
+    topology["variables"].append({"name": "proxy", "value": {"httpProxy": "http://platform:3128"}})
+    topology["controlPlane"]["nodeDrainTimeout"] = "10m0s"
+    topology["controlPlane"]["variables"] = {"overrides": [{"name": "vmClass", "value": "platform-cp"}]}
+    md = topology["workers"]["machineDeployments"][0]
+    md["failureDomain"] = "zone-a"
+    md["variables"]["overrides"].append({"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]})
+    planned = copy.deepcopy(prior)
+    planned.node_pool[0].replicas = 2
+    patch = c.update_patch(k8s.Cluster.model_validate(wire), prior, planned)
+    assert set(patch["spec"]["topology"]) == {"workers"}  # no variables, no control-plane change
+    [entry] = patch["spec"]["topology"]["workers"]["machineDeployments"]
+    assert entry["replicas"] == 2 and entry["failureDomain"] == "zone-a"
+    assert {"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]} in entry["variables"]["overrides"]
 
 
 def test_update_patch_upgrade_sends_the_new_version_and_keeps_tkr_data() -> None:
