@@ -3,9 +3,9 @@
 Every round runs ``examples/quickstart`` (VM class, vSphere Namespace, three-pool TKG cluster, data sources) with real
 Terraform against an in-process simulator that fails ``--error-rate`` of all requests (503, 429 with Retry-After, or a
 connection reset, drawn evenly) and expires session tokens after ``--token-ttl`` seconds. Every ``--kill-every``-th
-round kills the ``terraform apply`` process group with SIGKILL just after the create of a random one of the three
-resources reached the server (0-0.5 s later, so before or after its answer), and then runs ``terraform apply`` again in
-the same directory, which must converge on its own.
+round kills the ``terraform apply`` process group with SIGKILL just after the create of one of the three resources
+(each in turn) reached the server (0-0.5 s later, so before or after its answer), and then runs ``terraform apply``
+again in the same directory, which must converge on its own.
 
 Counted per run, and printed as a table:
 
@@ -224,9 +224,10 @@ class Soak:
         return bool(made.get(f"k8s:{CLUSTERS}"))
 
     def killed_apply(self) -> str:
-        """Start an apply and SIGKILL its process group just after the create of a random one of the quickstart's
-        three resources reached the server (0-0.5 s later); returns what the kill interrupted."""
-        target = self.rng.choice(("tkg_vm_class", "tkg_supervisor_namespace", "tkg_cluster"))
+        """Start an apply and SIGKILL its process group just after the create of one of the quickstart's three
+        resources (each in turn) reached the server (0-0.5 s later); returns what the kill interrupted."""
+        targets = ("tkg_vm_class", "tkg_supervisor_namespace", "tkg_cluster")
+        target = targets[(self.fig.kill_rounds - 1) % len(targets)]
         self.fig.commands += 1
         apply = subprocess.Popen(
             [self.tf.binary.path, "apply", "-input=false", "-no-color", "-auto-approve"],
