@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from .api import errors
 from .framework.diagnostics import Path
 from .framework.resource import Context
 
@@ -45,13 +46,23 @@ def unmarked_description(description: str | None) -> str | None:
     return _MARKER.sub("", description)
 
 
-def already_exists(ctx: Context, *, object_id: str, what: str, import_id: str, path: Path = ("name",)) -> None:
-    """The error for a create that found ``object_id`` made by someone else: never adopt, say how to import."""
+def already_exists(
+    ctx: Context,
+    *,
+    object_id: str,
+    what: str,
+    import_id: str,
+    path: Path = ("name",),
+    server: errors.ApiError | None = None,
+) -> None:
+    """The error for a create that found ``object_id`` made by someone else: never adopt, say how to import.
+    ``server`` is the server's own "already exists" answer, quoted when there is one."""
     type_name = ctx.type_name
+    said = f"The server said: {server.describe()}\n\n" if server is not None else ""
     ctx.diagnostics.error(
         f"creating {type_name} ({object_id}): already exists",
-        f"A {what} named {object_id!r} already exists, and it is not the result of an unfinished create from this "
-        "working directory, so Terraform will not take it over (it may belong to another workspace or team).\n\n"
+        f"{said}A {what} named {object_id!r} already exists, and it is not the result of an unfinished create from "
+        "this working directory, so Terraform will not take it over (it may belong to another workspace or team).\n\n"
         f"To manage it with this configuration, import it (ID {import_id!r}):\n"
         f"  terraform import {type_name}.<address> {import_id}\n"
         "or, with Terraform 1.5 or later, an import block:\n"

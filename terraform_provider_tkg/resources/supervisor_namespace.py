@@ -555,8 +555,8 @@ class SupervisorNamespaceResource(Resource):
         spec.description = marked_description(model.description, token)
         try:
             client.create_namespace(spec)
-        except errors.AlreadyExists:
-            if not self._adopt(ctx, client, model, token):
+        except errors.AlreadyExists as exc:
+            if not self._adopt(ctx, client, model, token, exc):
                 return None
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
@@ -564,7 +564,9 @@ class SupervisorNamespaceResource(Resource):
         state, _ = self._wait_running(ctx, client, model, "creating")
         return state
 
-    def _adopt(self, ctx: Context, client: VcenterClient, model: Model, token: str) -> bool:
+    def _adopt(
+        self, ctx: Context, client: VcenterClient, model: Model, token: str, refusal: errors.AlreadyExists
+    ) -> bool:
         """Adopt the existing namespace only when it carries this directory's create token; bring it to ``model``."""
         from ..api import models
 
@@ -575,7 +577,7 @@ class SupervisorNamespaceResource(Resource):
             reporting.report(ctx, exc, action="creating", object_id=name)
             return False
         if description_token(existing.description) != token:
-            already_exists(ctx, object_id=name, what="vSphere Namespace", import_id=name)
+            already_exists(ctx, object_id=name, what="vSphere Namespace", import_id=name, server=refusal)
             return False
         log.info("%s finishing this directory's interrupted create: adopting the namespace", self._label(name))
         spec = to_api_update(from_api(existing, model, policy_names={}), model)

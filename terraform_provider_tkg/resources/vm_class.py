@@ -432,8 +432,8 @@ class VmClassResource(Resource):
         spec.description = marked_description(model.description, token)
         try:
             client.create_vm_class(spec)
-        except errors.AlreadyExists:
-            if not self._adopt(ctx, client, model, token):
+        except errors.AlreadyExists as exc:
+            if not self._adopt(ctx, client, model, token, exc):
                 return None
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
@@ -446,7 +446,9 @@ class VmClassResource(Resource):
             return to_tf(dataclasses.replace(model, id=name))
         return to_tf(from_api(obj, model))
 
-    def _adopt(self, ctx: Context, client: VcenterClient, model: Model, token: str) -> bool:
+    def _adopt(
+        self, ctx: Context, client: VcenterClient, model: Model, token: str, refusal: errors.AlreadyExists
+    ) -> bool:
         """Adopt the existing class only when it carries this directory's create token, and bring it to ``model``."""
         from ..api import models
 
@@ -457,7 +459,7 @@ class VmClassResource(Resource):
             reporting.report(ctx, exc, action="creating", object_id=name)
             return False
         if description_token(existing.description) != token:
-            already_exists(ctx, object_id=name, what="VM class", import_id=name)
+            already_exists(ctx, object_id=name, what="VM class", import_id=name, server=refusal)
             return False
         log.info("[%s %s] finishing this directory's interrupted create: adopting the class", TYPE_NAME, name)
         spec = to_api_update(from_api(existing, model), model)

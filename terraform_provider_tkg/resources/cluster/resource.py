@@ -22,6 +22,7 @@ from .validation import validate
 from .wire import CREATE_TOKEN_ANNOTATION, TRUST_SECRET_SUFFIX
 
 if TYPE_CHECKING:
+    from ...api.errors import ApiError
     from ...api.supervisor import SupervisorClient
 
 __all__ = ["ClusterResource"]
@@ -161,8 +162,8 @@ class ClusterResource(Resource):
                         tag,
                         obj.spec.topology.version if obj.spec.topology else "?",
                     )
-                except errors.AlreadyExists:
-                    if not self._may_create(ctx, client, model, token):
+                except errors.AlreadyExists as exc:
+                    if not self._may_create(ctx, client, model, token, exc):
                         return None
                     log.warning("%s finishing this directory's interrupted create: adopting the cluster", tag)
                     obj = client.update_cluster(
@@ -200,7 +201,9 @@ class ClusterResource(Resource):
                 self._api_error(ctx, "creating", model, exc)
                 return to_tf(from_api(obj, model))
 
-    def _may_create(self, ctx: Context, client: SupervisorClient, model: Model, token: str) -> bool:
+    def _may_create(
+        self, ctx: Context, client: SupervisorClient, model: Model, token: str, refusal: ApiError | None = None
+    ) -> bool:
         """False (with the "already exists — import it" error) when a Cluster of this name exists and does not carry
         this directory's create token, i.e. it is not the result of our own interrupted create."""
         from ...api import errors
@@ -211,7 +214,7 @@ class ClusterResource(Resource):
             return True
         if (existing.metadata.annotations or {}).get(CREATE_TOKEN_ANNOTATION) == token:
             return True
-        already_exists(ctx, object_id=label(model), what="TKG cluster", import_id=label(model))
+        already_exists(ctx, object_id=label(model), what="TKG cluster", import_id=label(model), server=refusal)
         return False
 
     def read(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any] | None:
