@@ -81,6 +81,27 @@ def test_blocks_update_in_place_and_nested_replace(tf: Terraform) -> None:
     assert tf.plan().rc == 0
 
 
+def test_update_plans_changing_computed_values_unknown_and_keeps_stable_ones(tf: Terraform) -> None:
+    """The framework default (as in terraform-plugin-framework): any update shows the computed values it may change
+    as unknown, so a remote that changes them (here a write counter) never makes Terraform report an inconsistent
+    result; a stable attribute (``id``) keeps its value in the plan."""
+    tf.write(config_simple(tf.workdir, extra="size = 2"))
+    tf.init()
+    tf.apply()
+    first = tf.resource("tkgtest_thing.x")
+    assert first is not None and first["revision"] == 1
+    tf.write(config_simple(tf.workdir, extra="size = 3"))  # neither description nor anything status depends on
+    plan = tf.plan()
+    assert plan.rc == 2 and "revision" in plan.stdout and "(known after apply)" in plan.stdout
+    id_line = next(line for line in plan.stdout.splitlines() if line.strip().startswith("id "))
+    assert first["id"] in id_line and "known after apply" not in id_line, plan.stdout
+    applied = tf.run("apply", "-input=false", "-no-color", "-auto-approve", ok=(0, 1))
+    assert applied.rc == 0 and "inconsistent" not in applied.stderr, applied.stderr
+    second = tf.resource("tkgtest_thing.x")
+    assert second is not None and second["revision"] == 2 and second["id"] == first["id"]
+    assert tf.plan().rc == 0
+
+
 def test_timeout_taints_and_reapply_replaces(tf: Terraform) -> None:
     tf.write(config_simple(tf.workdir, extra='create_delay = 30\n  timeouts {\n    create = "1s"\n  }'))
     tf.init()
