@@ -179,3 +179,31 @@ def test_kill_9_mid_create_then_apply_converges_and_nobody_else_adopts(
 
     tf.destroy()
     assert case.count(vfx.snapshot(sim), name) == 0, "an object was left behind"
+
+
+def _pem(label: str) -> str:
+    return f"-----BEGIN CERTIFICATE-----\\nMIIB{label}e2e0MA0GCSqGSIb3DQEBCwUA\\n-----END CERTIFICATE-----\\n"
+
+
+def test_another_directory_never_overwrites_the_trusted_ca_secret_of_an_existing_cluster(
+    sim: Simulator, make_newest_tf: MakeTerraform
+) -> None:
+    name = "crash-trust"
+    owner = make_newest_tf(env=sim.env(), name="owner")
+    trust = 'network {{\n    trusted_ca {{\n      name = "corp-ca"\n      pem  = "{pem}"\n    }}\n  }}'
+    owner.write(fx.config_cluster(name, NAMESPACE, outputs=False, extra=trust.format(pem=_pem("owner"))))
+    owner.init()
+    owner.apply()
+    secret_name = f"{name}-user-trusted-ca-secret"
+    with fx.supervisor_client(sim) as client:
+        before = client.get_secret(NAMESPACE, secret_name).data
+
+    other = make_newest_tf(env=sim.env(), name="intruder")
+    other.write(fx.config_cluster(name, NAMESPACE, outputs=False, extra=trust.format(pem=_pem("other"))))
+    other.init()
+    refused = other.run("apply", "-input=false", "-no-color", "-auto-approve", ok=(1,))
+    assert f"creating tkg_cluster ({NAMESPACE}/{name}): already exists" in refused.stderr
+    with fx.supervisor_client(sim) as client:
+        assert client.get_secret(NAMESPACE, secret_name).data == before
+    assert owner.plan().rc == 0
+    owner.destroy()
