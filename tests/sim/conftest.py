@@ -109,6 +109,7 @@ def clean_faults(admin: httpx.Client) -> Iterator[None]:
             "error_rate": 0,
             "fail_next": 0,
             "token_ttl": None,
+            "lost_responses": [],
             "error_kinds": ["503", "429", "reset"],
             "counters": {},
         },

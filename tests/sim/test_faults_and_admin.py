@@ -139,3 +139,27 @@ def test_request_counters_name_kubernetes_calls_without_object_names(sim: Simula
         "GET /api/v1/namespaces/{name}": 1,
         "WATCH /apis/cluster.x-k8s.io/v1beta1/namespaces/{namespace}/clusters": 1,
     }
+
+
+def test_lost_response_makes_the_change_but_never_answers(
+    sim: Simulator, admin: httpx.Client, vc: VcClient, faulty: None
+) -> None:
+    name = unique("lost")
+    rule = {"method": "POST", "path": "/namespace-management/virtual-machine-classes$", "times": 1}
+    assert admin.patch("/_sim/faults", json={"lost_responses": [rule], "counters": {}}).status_code == 200
+    body = {"id": name, "cpu_count": 1, "memory_MB": 512}
+    with pytest.raises(httpx.TransportError):
+        vc.post("/api/vcenter/namespace-management/virtual-machine-classes", body)
+    # The class was made although the client never heard so; the rule was used up, so the retry gets the truth.
+    assert vc.get(f"/api/vcenter/namespace-management/virtual-machine-classes/{name}").status_code == 200
+    retry = vc.post("/api/vcenter/namespace-management/virtual-machine-classes", body)
+    assert_vc_error(retry, 400, "ALREADY_EXISTS")
+    knobs = admin.get("/_sim/faults").json()
+    assert knobs["counters"]["lost"] == 1 and knobs["lost_responses"] == []
+    assert vc.delete(f"/api/vcenter/namespace-management/virtual-machine-classes/{name}").status_code == 204
+
+
+def test_lost_response_rules_are_validated(admin: httpx.Client, faulty: None) -> None:
+    for bad in ({"path": "x"}, {"method": "POST", "path": "("}, {"method": "POST", "path": "x", "times": 0}):
+        response = admin.patch("/_sim/faults", json={"lost_responses": [bad]})
+        assert response.status_code == 400 and "lost_responses" in response.json()["error"], response.text

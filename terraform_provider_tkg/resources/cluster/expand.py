@@ -10,6 +10,7 @@ from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, CLUSTER_NAME_LABEL, 
 from .model import ControlPlane, Model, NodePool, Taint, Volume
 from .wire import (
     CNI_ANNOTATION,
+    CREATE_TOKEN_ANNOTATION,
     DEFAULT_CLUSTER_CLASS,
     NODE_POOL_CLASS,
     OWNER_ANNOTATION,
@@ -127,14 +128,13 @@ def cluster_variables(model: Model) -> list[tuple[str, Any]]:
 
 def cluster_annotations(model: Model) -> dict[str, str]:
     annotations = dict(model.annotations or {})
-    annotations[OWNER_ANNOTATION] = OWNER_VALUE
     if model.network is not None and model.network.cni:
         annotations[CNI_ANNOTATION] = model.network.cni
     return annotations
 
 
-def to_api(model: Model) -> k8s.Cluster:
-    """The Cluster manifest for a (fully known) model."""
+def to_api(model: Model, *, create_token: str | None = None) -> k8s.Cluster:
+    """The Cluster manifest for a (fully known) model; ``create_token`` is recorded in an annotation (``ownership``)."""
     from ...api import k8s_models as k8s
 
     def var(name: str, value: Any) -> k8s.ClusterVariable:
@@ -169,7 +169,10 @@ def to_api(model: Model) -> k8s.Cluster:
             name=model.name,
             namespace=model.namespace,
             labels=dict(model.labels) if model.labels else None,
-            annotations=cluster_annotations(model),
+            annotations={
+                **cluster_annotations(model),
+                **({CREATE_TOKEN_ANNOTATION: create_token} if create_token else {}),
+            },
         ),
         spec=k8s.ClusterSpec(
             clusterNetwork=cluster_network,

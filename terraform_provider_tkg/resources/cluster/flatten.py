@@ -23,6 +23,7 @@ from .expand import cluster_variables, parse_os_selector
 from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
 from .wire import (
     CNI_ANNOTATION,
+    CREATE_TOKEN_ANNOTATION,
     DEFAULTED_VARIABLES,
     MANAGED_VARIABLES,
     OWNER_ANNOTATION,
@@ -339,7 +340,9 @@ def from_api(
         [_read_pool(md, prior_pools.get(md.name), importing) for md in mds], p.node_pool, lambda x: x.name
     )
     annotations = {
-        k: v for k, v in (obj.metadata.annotations or {}).items() if k not in (OWNER_ANNOTATION, CNI_ANNOTATION)
+        k: v
+        for k, v in (obj.metadata.annotations or {}).items()
+        if k not in (OWNER_ANNOTATION, CREATE_TOKEN_ANNOTATION, CNI_ANNOTATION)
     }
     return Model(
         id=f"{obj.metadata.namespace}/{obj.metadata.name}",

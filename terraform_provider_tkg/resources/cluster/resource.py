@@ -6,10 +6,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ... import clients, reporting
-from ...framework import logs, validators
+from ...framework import inflight, logs, validators
 from ...framework.model import from_tf, to_tf
 from ...framework.resource import Context, PlanContext, Resource, Timeouts
 from ...framework.values import known
+from ...ownership import already_exists
 from . import imported
 from .checks import check_version_change, live_checks
 from .expand import as_int, to_api, trust_secret
@@ -18,9 +19,10 @@ from .model import TYPE_NAME, Model, label
 from .patch import update_patch
 from .schema import SCHEMA
 from .validation import validate
-from .wire import OWNER_ANNOTATION, OWNER_VALUE, TRUST_SECRET_SUFFIX
+from .wire import CREATE_TOKEN_ANNOTATION, TRUST_SECRET_SUFFIX
 
 if TYPE_CHECKING:
+    from ...api.errors import ApiError
     from ...api.supervisor import SupervisorClient
 
 __all__ = ["ClusterResource"]
@@ -145,33 +147,25 @@ class ClusterResource(Resource):
             if client is None:
                 return None
             tag = f"[{TYPE_NAME} {label(model)}]"
+            token = inflight.journal().begin(TYPE_NAME, label(model))
             try:
                 secret = trust_secret(model)
                 if secret is not None:
+                    # The Secret is written before the Cluster that refers to it: never over someone else's cluster.
+                    if not self._may_create(ctx, client, model, token):
+                        return None
                     client.apply_secret(secret)
                 try:
-                    obj = client.create_cluster(to_api(model))
+                    obj = client.create_cluster(to_api(model, create_token=token))
                     log.info(
                         "%s created; Supervisor resolved version %s",
                         tag,
                         obj.spec.topology.version if obj.spec.topology else "?",
                     )
-                except errors.AlreadyExists:
-                    existing = client.get_cluster(model.namespace, model.name)
-                    if (existing.metadata.annotations or {}).get(OWNER_ANNOTATION) != OWNER_VALUE:
-                        ctx.diagnostics.error(
-                            f"creating {TYPE_NAME} ({label(model)}): already exists",
-                            f"A cluster named {model.name!r} already exists in namespace {model.namespace!r} and was "
-                            "not created by this provider. Import it to manage it "
-                            f"(terraform import {TYPE_NAME}.<name> {label(model)}), or choose another name.",
-                            ("name",),
-                        )
+                except errors.AlreadyExists as exc:
+                    if not self._may_create(ctx, client, model, token, exc):
                         return None
-                    log.warning(
-                        "%s already exists and carries this provider's ownership annotation: adopting it "
-                        "(an earlier create's response was lost)",
-                        tag,
-                    )
+                    log.warning("%s finishing this directory's interrupted create: adopting the cluster", tag)
                     obj = client.update_cluster(
                         model.namespace, model.name, lambda cur: update_patch(cur, model, model)
                     )
@@ -207,6 +201,22 @@ class ClusterResource(Resource):
                 self._api_error(ctx, "creating", model, exc)
                 return to_tf(from_api(obj, model))
 
+    def _may_create(
+        self, ctx: Context, client: SupervisorClient, model: Model, token: str, refusal: ApiError | None = None
+    ) -> bool:
+        """False (with the "already exists — import it" error) when a Cluster of this name exists and does not carry
+        this directory's create token, i.e. it is not the result of our own interrupted create."""
+        from ...api import errors
+
+        try:
+            existing = client.get_cluster(model.namespace, model.name)
+        except errors.NotFound:
+            return True
+        if (existing.metadata.annotations or {}).get(CREATE_TOKEN_ANNOTATION) == token:
+            return True
+        already_exists(ctx, object_id=label(model), what="TKG cluster", import_id=label(model), server=refusal)
+        return False
+
     def read(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any] | None:
         from ...api import errors
 
@@ -218,11 +228,14 @@ class ClusterResource(Resource):
             try:
                 obj = client.get_cluster(model.namespace, model.name)
             except errors.NotFound:
+                inflight.journal().settle(TYPE_NAME, label(model))
                 reporting.gone(ctx, label(model), "cluster")
                 return None
             except errors.ApiError as exc:
                 self._api_error(ctx, "reading", model, exc)
                 return state
+            # The state holds this cluster now: its create is no longer in flight.
+            inflight.journal().settle(TYPE_NAME, label(model))
             importing = not model.kubernetes_version
             basis = from_api(obj, model) if importing else model
             try:
@@ -312,6 +325,7 @@ class ClusterResource(Resource):
             except errors.ApiError as exc:
                 self._api_error(ctx, "deleting", model, exc)
                 return
+            inflight.journal().settle(TYPE_NAME, label(model))
             if model.network is not None and model.network.trusted_ca:
                 try:
                     client.delete_secret(model.namespace, f"{model.name}{TRUST_SECRET_SUFFIX}")

@@ -10,6 +10,7 @@ from typing import Any
 __all__ = [
     "CNI_ANNOTATION",
     "CP_OVERRIDES",
+    "CREATE_TOKEN_ANNOTATION",
     "DEFAULTED_VARIABLES",
     "DEFAULT_CLUSTER_CLASS",
     "MANAGED_VARIABLES",
@@ -65,8 +66,12 @@ DEFAULTED_VARIABLES: dict[str, Any] = {
     },
 }
 
-# Set on every Cluster this provider creates. A create whose response was lost adopts an existing Cluster only when it
-# carries this annotation; any other Cluster of the same name belongs to someone else and must be imported explicitly.
+# The token of the create that made the Cluster (``framework.inflight``): a create whose response was lost adopts an
+# existing Cluster only when it carries the token this working directory's journal recorded; any other Cluster of the
+# same name belongs to someone else and must be imported explicitly (``ownership``).
+CREATE_TOKEN_ANNOTATION = "tkg-oss.io/create-token"
+# Set on the trusted-CA Secret, and on Clusters by provider versions before the create token; only informational
+# (never a reason to adopt), and hidden from ``annotations``.
 OWNER_ANNOTATION = "tkg-oss.io/managed-by"
 OWNER_VALUE = "terraform-provider-tkg"
 # The CNI choice. The real Supervisor selects a CNI through a ClusterBootstrap object (``spec.cni.refName``) that

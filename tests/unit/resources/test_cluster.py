@@ -137,12 +137,12 @@ def user_fields(model: c.Model) -> dict[str, Any]:
 
 
 def test_to_api_builds_the_reference_cluster() -> None:
-    wire = c.to_api(full_model()).wire()
+    wire = c.to_api(full_model(), create_token="0123abcd").wire()
     assert wire["apiVersion"] == "cluster.x-k8s.io/v1beta1" and wire["kind"] == "Cluster"
     assert wire["metadata"]["labels"] == {"team": "payments"}
     assert wire["metadata"]["annotations"] == {
         "example.com/owner": "alice",
-        names.OWNER_ANNOTATION: names.OWNER_VALUE,
+        names.CREATE_TOKEN_ANNOTATION: "0123abcd",
         names.CNI_ANNOTATION: "antrea",
     }
     spec = wire["spec"]

@@ -267,6 +267,7 @@ class FakeVcenter:
         self.writes: list[tuple[str, str, Any]] = []
         self.clusters_in: dict[str, list[str]] = {}
         self.error_messages: list[dict[str, Any]] = []
+        self.lose_next_create = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -290,6 +291,9 @@ class FakeVcenter:
                 **data,
                 "config_status": "CONFIGURING",
             }
+            if self.lose_next_create:  # made, but the answer never arrives (the client sees a 503 and retries)
+                self.lose_next_create = False
+                return error(503, "SERVICE_UNAVAILABLE", "lost")
             return httpx.Response(204)
         if name not in self.namespaces:
             return error(404, "NOT_FOUND", f"Namespace {name} not found.")
@@ -434,15 +438,25 @@ def test_invalid_argument_is_attached_to_the_attribute(fake: Any) -> None:
         clients._vcenter.pop(res.provider_data, None)
 
 
-def test_adopt_identical_namespace(fake: Any) -> None:
-    _server, res = fake
-    res.create(ctx(), state(description="x", config_status=None))
+def test_a_lost_create_answer_is_finished_by_adopting_our_own_namespace(fake: Any) -> None:
+    server, res = fake
+    server.lose_next_create = True
     c = ctx()
     s = res.create(c, state(description="x", config_status=None))
-    assert not c.diagnostics.has_errors and s["config_status"] == "RUNNING"
+    assert not c.diagnostics.has_errors and s["config_status"] == "RUNNING" and s["description"] == "x"
+    assert [method for method, _path, _body in server.writes] == ["POST", "POST"]
+    # vCenter keeps the create marker; state shows only what the configuration says.
+    assert server.namespaces["team-a"]["description"].startswith("x\n[tkg-create-token:")
+
+
+def test_create_never_adopts_a_namespace_it_did_not_make(fake: Any) -> None:
+    _server, res = fake
+    res.create(ctx(), state(description="x", config_status=None))  # another workspace, same configuration
     c = ctx()
-    assert res.create(c, state(description="different", config_status=None)) is None
-    assert "terraform import" in next(iter(c.diagnostics)).detail
+    assert res.create(c, state(description="x", config_status=None)) is None
+    [d] = list(c.diagnostics)
+    assert d.summary == "creating tkg_supervisor_namespace (team-a): already exists"
+    assert "terraform import tkg_supervisor_namespace.<address> team-a" in d.detail
 
 
 def test_limits_model_schema_and_wire_table_name_the_same_limits() -> None:

@@ -237,6 +237,7 @@ class FakeVcenter:
     def __init__(self) -> None:
         self.classes: dict[str, dict[str, Any]] = {}
         self.writes: list[tuple[str, str, Any]] = []
+        self.lose_next_create = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -250,6 +251,9 @@ class FakeVcenter:
             if body["id"] in self.classes:
                 return error(400, "ALREADY_EXISTS", f"VM class {body['id']} already exists.")
             self.classes[body["id"]] = {**body, "description": body.get("description", "")}
+            if self.lose_next_create:  # made, but the answer never arrives (the client sees a 503 and retries)
+                self.lose_next_create = False
+                return error(503, "SERVICE_UNAVAILABLE", "lost")
             return httpx.Response(204)
         if name not in self.classes:
             return error(404, "NOT_FOUND", f"VM class {name} not found.")
@@ -305,24 +309,25 @@ def test_crud_cycle(fake: Any) -> None:
     assert not c.diagnostics.has_errors
 
 
-def test_create_adopts_identical_existing_class(fake: Any) -> None:
-    _server, res = fake
-    res.create(ctx(), config())
+def test_a_lost_create_answer_is_finished_by_adopting_our_own_class(fake: Any) -> None:
+    server, res = fake
+    server.lose_next_create = True
     c = ctx()
-    state = res.create(c, config())
-    assert not c.diagnostics.has_errors and state["id"] == "gpu"
+    state = res.create(c, config(description="GPU nodes"))
+    assert not c.diagnostics.has_errors and state["id"] == "gpu" and state["description"] == "GPU nodes"
+    assert [method for method, _path, _body in server.writes] == ["POST", "POST"]
+    # vCenter keeps the create marker; state shows only what the configuration says.
+    assert server.classes["gpu"]["description"].startswith("GPU nodes\n[tkg-create-token:")
 
 
-def test_create_refuses_a_different_existing_class(fake: Any) -> None:
+def test_create_never_adopts_a_class_it_did_not_make(fake: Any) -> None:
     _server, res = fake
-    res.create(ctx(), config(cpu_count=8))
+    res.create(ctx(), config())  # made by another workspace with the very same configuration
     c = ctx()
     assert res.create(c, config()) is None
     [d] = list(c.diagnostics)
-    assert d.summary == "creating tkg_vm_class (gpu)"
-    assert (
-        "VM class gpu already exists." in d.detail and "ALREADY_EXISTS" in d.detail and "terraform import" in d.detail
-    )
+    assert d.summary == "creating tkg_vm_class (gpu): already exists"
+    assert "terraform import tkg_vm_class.<address> gpu" in d.detail and d.path == ("name",)
 
 
 def test_delete_in_use_quotes_the_server(fake: Any) -> None:

@@ -1,0 +1,209 @@
+"""kill -9 in the middle of a create, for each resource: the server made the object, Terraform never heard of it.
+
+The simulator handles the create and holds its answer (``lost_responses``); the test kills the whole ``terraform``
+process group (provider included) while the answer is held. Then:
+
+- a second working directory with the same configuration fails with "already exists" and the import ID, and leaves
+  the object alone (it is someone else's unfinished create);
+- a new ``terraform apply`` in the first directory converges without a human: no "already exists", one object, a
+  clean plan, and after ``terraform destroy`` nothing left behind (checked through the simulator's admin snapshot).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terraform_provider_tkg.framework import inflight
+from tkgsim import Simulator
+
+from . import _cluster_fixtures as fx
+from . import _vcenter_fixtures as vfx
+from .conftest import MakeTerraform
+from .harness import Terraform
+
+NAMESPACE = "crash"  # made out of band, for the clusters
+CLUSTERS = "clusters.cluster.x-k8s.io"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Simulator]:
+    with fx.simulator(0.02) as running:
+        fx.create_namespace(running, NAMESPACE)
+        yield running
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    type_name: str
+    object_id: Callable[[str], str]  # Terraform's import ID, also the journal key
+    create_path: Callable[[str], str]  # regular expression of the create request's path
+    config: Callable[[str], str]
+    count: Callable[[dict[str, Any], str], int]  # objects of that name in the admin snapshot
+
+
+def _vm_class_config(name: str) -> str:
+    return f"""{vfx.PROLOGUE}
+resource "tkg_vm_class" "this" {{
+  name        = "{name}"
+  cpu_count   = 2
+  memory_mib  = 2048
+  description = "crash test"
+}}
+"""
+
+
+def _namespace_config(name: str) -> str:
+    return f"""{vfx.PROLOGUE}
+resource "tkg_supervisor_namespace" "this" {{
+  name        = "{name}"
+  supervisor  = "{vfx.SUPERVISOR_ID}"
+  description = "crash test"
+  vm_classes  = ["best-effort-small"]
+  storage_policy {{
+    policy = "{vfx.VSAN}"
+  }}
+}}
+"""
+
+
+def _clusters_named(snapshot: dict[str, Any], name: str) -> int:
+    objects = snapshot["k8s"]["objects"].get(CLUSTERS, {})
+    return sum(1 for key in objects if key == f"{NAMESPACE}/{name}")
+
+
+CASES = {
+    "vm_class": Case(
+        "tkg_vm_class",
+        lambda name: name,
+        lambda name: r"/namespace-management/virtual-machine-classes$",
+        _vm_class_config,
+        lambda snap, name: int(name in snap["vcenter"]["vm_classes"]),
+    ),
+    "supervisor_namespace": Case(
+        "tkg_supervisor_namespace",
+        lambda name: name,
+        lambda name: r"/namespaces/instances/v2$",
+        _namespace_config,
+        lambda snap, name: int(name in snap["vcenter"]["namespaces"]),
+    ),
+    "cluster": Case(
+        "tkg_cluster",
+        lambda name: f"{NAMESPACE}/{name}",
+        lambda name: rf"/namespaces/{NAMESPACE}/clusters$",
+        lambda name: fx.config_cluster(name, NAMESPACE, outputs=False),
+        _clusters_named,
+    ),
+}
+
+
+def journal_dir(tf: Terraform) -> Path:
+    return tf.workdir / ".terraform" / inflight.DIRECTORY / "default"
+
+
+def kill_mid_create(sim: Simulator, tf: Terraform, case: Case, name: str) -> None:
+    """Start ``terraform apply``; once the server has made the object (its answer held back), kill -9 the group."""
+    rule = {"method": "POST", "path": case.create_path(name), "times": 1, "hold": 30}
+    fx.set_faults(sim, lost_responses=[rule])
+    apply = subprocess.Popen(
+        [tf.binary.path, "apply", "-input=false", "-no-color", "-auto-approve"],
+        cwd=tf.workdir,
+        env=tf.command_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while case.count(vfx.snapshot(sim), name) == 0:
+            assert apply.poll() is None, "terraform ended before the create reached the server"
+            assert time.monotonic() < deadline, "the create never reached the server"
+            time.sleep(0.1)
+    finally:
+        os.killpg(apply.pid, signal.SIGKILL)
+        apply.wait(timeout=60)
+        fx.set_faults(sim, lost_responses=[])
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_kill_9_mid_create_then_apply_converges_and_nobody_else_adopts(
+    sim: Simulator, make_tf: MakeTerraform, kind: str
+) -> None:
+    case = CASES[kind]
+    tf = make_tf(env=sim.env())
+    name = f"crash-{kind.replace('_', '-')}-{tf.version.replace('.', '')}"
+    tf.write(case.config(name))
+    tf.init()
+
+    kill_mid_create(sim, tf, case, name)
+    assert tf.resource(f"{case.type_name}.this") is None, "Terraform recorded nothing: the answer never came"
+    # The journal, written before the create was sent, is in Terraform's data directory of the working directory:
+    # that is where the provider process runs.
+    entries = [p.name for p in journal_dir(tf).iterdir()]
+    assert entries == [f"{case.type_name}.{case.object_id(name).replace('/', '%2F')}.json"]
+
+    # Another working directory, same configuration: must not take over the unfinished object.
+    other = make_tf(env=sim.env(), name="other")
+    other.write(case.config(name))
+    other.init()
+    refused = other.run("apply", "-input=false", "-no-color", "-auto-approve", ok=(1,))
+    assert f"creating {case.type_name} ({case.object_id(name)}): already exists" in refused.stderr
+    assert f"terraform import {case.type_name}.<address> {case.object_id(name)}" in refused.stderr
+    assert other.resource(f"{case.type_name}.this") is None
+
+    # The interrupted directory finishes its own create.
+    done = tf.apply()
+    assert "already exists" not in done.stdout + done.stderr
+    assert tf.resource(f"{case.type_name}.this") is not None
+    snap = vfx.snapshot(sim)
+    assert case.count(snap, name) == 1
+    if kind != "cluster":
+        section = "vm_classes" if kind == "vm_class" else "namespaces"
+        # The create marker stays in vCenter; the state shows the configured description only.
+        assert snap["vcenter"][section][name]["description"].startswith("crash test\n[tkg-create-token:")
+        assert tf.resource(f"{case.type_name}.this")["description"] == "crash test"  # type: ignore[index]
+    else:
+        cluster = snap["k8s"]["objects"][CLUSTERS][f"{NAMESPACE}/{name}"]
+        assert "tkg-oss.io/create-token" in cluster["metadata"]["annotations"]
+    assert tf.plan().rc == 0
+    # State holds the object: the refresh above settled the journal entry.
+    assert list(journal_dir(tf).iterdir()) == []
+
+    tf.destroy()
+    assert case.count(vfx.snapshot(sim), name) == 0, "an object was left behind"
+
+
+def _pem(label: str) -> str:
+    return f"-----BEGIN CERTIFICATE-----\\nMIIB{label}e2e0MA0GCSqGSIb3DQEBCwUA\\n-----END CERTIFICATE-----\\n"
+
+
+def test_another_directory_never_overwrites_the_trusted_ca_secret_of_an_existing_cluster(
+    sim: Simulator, make_newest_tf: MakeTerraform
+) -> None:
+    name = "crash-trust"
+    owner = make_newest_tf(env=sim.env(), name="owner")
+    trust = 'network {{\n    trusted_ca {{\n      name = "corp-ca"\n      pem  = "{pem}"\n    }}\n  }}'
+    owner.write(fx.config_cluster(name, NAMESPACE, outputs=False, extra=trust.format(pem=_pem("owner"))))
+    owner.init()
+    owner.apply()
+    secret_name = f"{name}-user-trusted-ca-secret"
+    with fx.supervisor_client(sim) as client:
+        before = client.get_secret(NAMESPACE, secret_name).data
+
+    other = make_newest_tf(env=sim.env(), name="intruder")
+    other.write(fx.config_cluster(name, NAMESPACE, outputs=False, extra=trust.format(pem=_pem("other"))))
+    other.init()
+    refused = other.run("apply", "-input=false", "-no-color", "-auto-approve", ok=(1,))
+    assert f"creating tkg_cluster ({NAMESPACE}/{name}): already exists" in refused.stderr
+    with fx.supervisor_client(sim) as client:
+        assert client.get_secret(NAMESPACE, secret_name).data == before
+    assert owner.plan().rc == 0
+    owner.destroy()
