@@ -127,7 +127,12 @@ DEFAULT_MODEL: dict[str, Any] = {
             "compatible": True,
         },
     ],
-    "cluster_classes": ["tanzukubernetescluster", "builtin-generic-v3.1.0"],
+    # System ClusterClasses in every vSphere Namespace; None = the profile's (see tkgsim.profiles).
+    "cluster_classes": None,
+    # The modelled release (tkgsim.profiles); ``tkg-sim serve --profile`` wins over it. None = the default profile.
+    "profile": None,
+    # NTP servers of the Supervisor (the ``ntp`` variable its webhook injects into new clusters).
+    "ntp_servers": ["time.vmware.local"],
 }
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tkgsim.faults import Faults
+from tkgsim.profiles import Profile, by_name
 
 # Event kinds passed to listeners: (kind, key, object-or-None). None means deleted.
 NAMESPACE = "namespace"  # key = namespace name, obj = vCenter InfoV2-shaped dict (wire names)
@@ -50,6 +51,8 @@ class World:
     on_change: Callable[[], None] = lambda: None
     # Fault knobs (latency, error rate, token TTL, stuck/failed provisioning); see tkgsim.faults.
     faults: Faults = dataclasses.field(default_factory=Faults)
+    # The modelled vSphere / VKS release (tkgsim.profiles).
+    profile: Profile = dataclasses.field(default_factory=lambda: by_name(None))
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)

@@ -28,7 +28,7 @@ from .context import SUPERVISOR, Supervisor
 from .controllers.runner import Runner
 from .mirror import Mirror
 from .security import bearer_middleware
-from .seed import seed_releases
+from .seed import ensure_public_classes, seed_releases
 from .store import Store
 
 __all__ = ["build_app", "start_background"]
@@ -68,9 +68,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _supervisor(world: World) -> Supervisor:
-    registry = catalog.registry()
+    registry = catalog.registry(world.profile)
     sup = Supervisor(world=world, registry=registry, store=Store(world, registry))
     seed_releases(sup.store, world.model)
+    ensure_public_classes(sup.store, world.profile)
     runner = Runner(sup)
     sup.wake = runner.wakeup.set
     _RUNNERS[id(world)] = runner

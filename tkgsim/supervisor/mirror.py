@@ -4,7 +4,8 @@ A vSphere Namespace (``world.emit(NAMESPACE, name, InfoV2)``) becomes:
 
 - a Kubernetes ``Namespace`` of the same name;
 - one cluster-scoped ``StorageClass`` per storage policy (named after the policy, lower-cased and dashed, e.g.
-  ``vsan-default-storage-policy``) plus its ``-latebinding`` twin (``WaitForFirstConsumer``), shared by namespaces;
+  ``vsan-default-storage-policy``, unless the seed policy names its ``storage_class``: an admin-renamed class) plus
+  its ``-latebinding`` twin (``WaitForFirstConsumer``), shared by namespaces;
 - a ``ResourceQuota`` ``<ns>-storagequota`` with ``<sc>.storageclass.storage.k8s.io/requests.storage`` keys (the
   policy's ``limit`` in MiB, or the int64 maximum when unlimited);
 - one namespaced ``VirtualMachineClass`` (vmoperator v1alpha2) per class in ``vm_service_spec.vm_classes``;
@@ -174,11 +175,12 @@ class Mirror:
                 return str(supervisor.get("cluster", ""))
         return ""
 
-    def _policy_name(self, policy_id: str) -> str:
+    def _class_name(self, policy_id: str) -> str:
+        """The StorageClass of a policy: the seed's ``storage_class`` (a renamed class), else the policy name slug."""
         for policy in self.sup.world.model.get("storage_policies", []):
             if policy.get("policy") == policy_id:
-                return str(policy.get("name", policy_id))
-        return policy_id
+                return str(policy.get("storage_class") or storage_class_name(str(policy.get("name", policy_id))))
+        return storage_class_name(policy_id)
 
     def _sync_storage(self, namespace: str, policies: list[dict[str, Any]]) -> None:
         store = self.sup.store
@@ -186,7 +188,7 @@ class Mirror:
         quota_rt = store.registry.by_kind("ResourceQuota")
         hard: dict[str, str] = {}
         for spec in policies:
-            sc = storage_class_name(self._policy_name(spec["policy"]))
+            sc = self._class_name(spec["policy"])
             for name, binding in ((sc, "Immediate"), (f"{sc}-latebinding", "WaitForFirstConsumer")):
                 desired = {
                     "apiVersion": "storage.k8s.io/v1",
@@ -228,7 +230,7 @@ class Mirror:
         used: set[str] = set()
         for record in self.state["namespaces"].values():
             for spec in record.get("storage_specs") or []:
-                sc = storage_class_name(self._policy_name(spec["policy"]))
+                sc = self._class_name(spec["policy"])
                 used |= {sc, f"{sc}-latebinding"}
         for obj in store.list(sc_rt):
             if (obj["metadata"].get("labels") or {}).get("isSyncedFromVCenter") == "true" and obj["metadata"][

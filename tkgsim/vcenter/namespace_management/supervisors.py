@@ -16,14 +16,17 @@ _MOD = "com.vmware.vcenter.namespace_management.supervisors_client"
 
 
 def _info(world: World, sv: dict[str, Any]) -> dict[str, Any]:
-    return {
+    info: dict[str, Any] = {
         "name": sv["name"],
-        "APIEndpoint": _inventory.supervisor_endpoint(world, sv),
         "stats": _inventory.stats(world),
         "config_status": sv.get("config_status", "RUNNING"),
         "kubernetes_status": sv.get("kubernetes_status", "READY"),
         "messages": [],
     }
+    # ``APIEndpoint`` arrived with vSphere API 9.1; vCenter 8 summaries do not have it.
+    if world.profile.has_api_endpoint:
+        info["APIEndpoint"] = _inventory.supervisor_endpoint(world, sv)
+    return info
 
 
 async def list_(request: web.Request) -> web.Response:
