@@ -6,8 +6,9 @@ as for vCenter, and authentication is a ``/wcp/login`` bearer token those librar
 heavier to import (the official client takes ~1 s), neither is a runtime dependency of this package, and their
 dynamic-object layers would add nothing over the pydantic wire models in ``k8s_models``.
 
-Endpoints: a bare host logs in on ``https://host/wcp/login`` (443) and talks Kubernetes on ``https://host:6443``, as on
-a real Supervisor; ``host:port`` serves both on that port (as tkg-sim does). The token is a JWT; it is renewed a
+Endpoints: ``host``, ``host:443`` and ``host:6443`` all log in on ``https://host/wcp/login`` (443) and talk Kubernetes on
+``https://host:6443``, as on a real Supervisor (users copy either port from their kubeconfig or browser); any other
+``host:port`` serves both on that port (as tkg-sim does). The token is a JWT; it is renewed a
 minute before its ``exp`` claim and once after a 401. It is handed to ``on_secret`` so the log filter redacts it, and
 kubeconfigs read from Secrets are handed there too.
 
@@ -59,14 +60,25 @@ CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
 QUOTA_SUFFIX = ".storageclass.storage.k8s.io/requests.storage"
 
 
+SUPERVISOR_PORTS = (443, 6443)
+
+
 def api_urls(endpoint: str) -> tuple[str, str]:
-    """(login base URL, Kubernetes API base URL) for a Supervisor endpoint ``host`` or ``host:port``."""
+    """(login base URL, Kubernetes API base URL) for a Supervisor endpoint ``host`` or ``host:port``.
+
+    ``host``, ``host:443`` and ``host:6443`` mean the real layout (login on 443, the API on 6443); any other port
+    means both on that port.
+    """
     endpoint = endpoint.strip().rstrip("/")
     if "://" in endpoint:
         endpoint = endpoint.split("://", 1)[1]
-    if re.search(r":\d+$", endpoint) and (not endpoint.startswith("[") or "]:" in endpoint):
-        return f"https://{endpoint}", f"https://{endpoint}"
-    return f"https://{endpoint}", f"https://{endpoint}:6443"
+    host, port = endpoint, None
+    match = re.search(r":(\d+)$", endpoint)
+    if match and (not endpoint.startswith("[") or "]:" in endpoint):
+        host, port = endpoint[: match.start()], int(match.group(1))
+    if port is None or port in SUPERVISOR_PORTS:
+        return f"https://{host}", f"https://{host}:6443"
+    return f"https://{endpoint}", f"https://{endpoint}"
 
 
 def _jwt_expiry(token: str) -> float | None:

@@ -215,8 +215,11 @@ SCHEMA = Schema(
             "storage_classes": Attribute(
                 t.List(t.String()),
                 computed=True,
-                description="Kubernetes storage classes the namespace exposes to clusters, one per storage policy "
-                "(the policy name as a DNS-1123 name, e.g. `vsan-default-storage-policy`).",
+                description="Kubernetes storage classes the namespace exposes to clusters, as the Supervisor names "
+                "them (its ResourceQuota): one or more per storage policy, e.g. `vsan-default-storage-policy` and its "
+                "`vsan-default-storage-policy-latebinding` (WaitForFirstConsumer) twin. Names may differ from the "
+                "policy names (an admin can rename a class), so use these rather than deriving them. Empty while the "
+                "Supervisor cannot be reached.",
             ),
         },
         blocks={
@@ -441,19 +444,14 @@ def _set_like(values: list[str] | None) -> list[str]:
     return sorted(values or [])
 
 
-def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_names: dict[str, str]) -> Model:
-    """The Terraform view of a namespace. ``policy_names`` maps storage policy ids to names (for ``storage_classes``);
+def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, storage_classes: list[str]) -> Model:
+    """The Terraform view of a namespace. ``storage_classes`` are the Supervisor's names for the namespace's classes;
     ``prior`` keeps the user's spelling of empty values and ``force_delete`` (not a server setting)."""
-    from ..api.vcenter import storage_class_name
-
     prior = prior or Model()
     service = obj.vm_service_spec
     values = obj.resource_spec.model_dump() if obj.resource_spec is not None else {}
     limits = Limits(**{name: values.get(wire) for name, (wire, _) in LIMITS.items()})
     has_limits = any(v is not None for v in dataclasses.astuple(limits))
-    storage_classes = sorted(
-        {storage_class_name(policy_names[s.policy]) for s in obj.storage_specs if s.policy in policy_names}
-    )
     return Model(
         name=obj.namespace,
         supervisor=obj.supervisor,
@@ -463,12 +461,29 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_na
         force_delete=prior.force_delete if isinstance(prior.force_delete, bool) else False,
         id=obj.namespace,
         config_status=obj.config_status,
-        storage_classes=storage_classes,
+        storage_classes=sorted(storage_classes),
         storage_policy=[StoragePolicy(s.policy, s.limit) for s in obj.storage_specs],
         limits=limits if has_limits or prior.limits is not None else None,
         access=[Access(a.subject, a.subject_type, a.domain, a.role) for a in obj.access_list],
         timeouts=prior.timeouts,
     )
+
+
+def supervisor_storage_classes(provider_data: Any, namespace: str, prior: list[str] | None) -> list[str]:
+    """The namespace's storage classes as the Supervisor names them (ResourceQuota keys, late-binding twins included).
+
+    Never derived from policy names: an admin may rename a class. When the Supervisor cannot be reached the prior
+    value is kept (empty on first read) and a warning is logged, so a vCenter-only read still works.
+    """
+    from ..provider import ProviderSettings
+
+    if not isinstance(provider_data, ProviderSettings):
+        return list(prior or [])
+    try:
+        return clients.supervisor(provider_data, namespace).list_storage_classes(namespace)
+    except errors.ApiError as exc:
+        log.warning("[%s %s] storage classes not read from the Supervisor: %s", TYPE_NAME, namespace, exc.describe())
+        return list(prior or [])
 
 
 # ---- resource ----------------------------------------------------------------------------------------------------
@@ -494,18 +509,12 @@ class SupervisorNamespaceResource(Resource):
             planned["storage_classes"] = Unknown
         return planned
 
-    def _policy_names(self, client: VcenterClient) -> dict[str, str]:
-        return {p.policy: p.name for p in client.list_storage_policies()}
-
     def _label(self, name: str) -> str:
         return f"[{TYPE_NAME} {name}]"
 
-    def _state(self, client: VcenterClient, obj: models.NamespaceInfo, model: Model) -> dict[str, Any]:
-        try:
-            names = self._policy_names(client)
-        except errors.ApiError:
-            names = {}
-        return from_api(obj, model, policy_names=names).to_tf()
+    def _state(self, obj: models.NamespaceInfo, model: Model) -> dict[str, Any]:
+        classes = supervisor_storage_classes(self.provider_data, obj.namespace, model.storage_classes)
+        return from_api(obj, model, storage_classes=classes).to_tf()
 
     def _wait_running(
         self, ctx: Context, client: VcenterClient, model: Model, action: str
@@ -528,12 +537,12 @@ class SupervisorNamespaceResource(Resource):
             ctx.diagnostics.error(f"{action} {TYPE_NAME} ({name})", detail)
             partial = dataclasses.replace(model, id=name, config_status=exc.last_status or None)
             if last is not None:
-                return self._state(client, last, model), False
+                return self._state(last, model), False
             return partial.to_tf(), False
         except errors.ApiError as exc:
             _errors.report(ctx, exc, action=f"waiting for {action}", object_id=name)
             return dataclasses.replace(model, id=name).to_tf(), False
-        return self._state(client, obj, model), True
+        return self._state(obj, model), True
 
     def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
@@ -562,7 +571,7 @@ class SupervisorNamespaceResource(Resource):
         except errors.ApiError:
             existing = None
         if existing is not None and existing.supervisor == model.supervisor:
-            current = from_api(existing, model, policy_names={})
+            current = from_api(existing, model, storage_classes=[])
             if models.request_body(to_api(current)) == models.request_body(to_api(model)):
                 log.info("%s already exists with this exact configuration; adopting it", self._label(name))
                 return True
@@ -585,14 +594,13 @@ class SupervisorNamespaceResource(Resource):
         client = clients.vcenter(settings)
         try:
             obj = client.get_namespace(name)
-            names = self._policy_names(client)
         except errors.NotFound:
             _errors.gone(ctx, name, "namespace")
             return None
         except errors.ApiError as exc:
             _errors.report(ctx, exc, action="reading", object_id=name)
             return state
-        return from_api(obj, model, policy_names=names).to_tf()
+        return self._state(obj, model)
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)

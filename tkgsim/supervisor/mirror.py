@@ -6,8 +6,8 @@ A vSphere Namespace (``world.emit(NAMESPACE, name, InfoV2)``) becomes:
 - one cluster-scoped ``StorageClass`` per storage policy (named after the policy, lower-cased and dashed, e.g.
   ``vsan-default-storage-policy``, unless the seed policy names its ``storage_class``: an admin-renamed class) plus
   its ``-latebinding`` twin (``WaitForFirstConsumer``), shared by namespaces;
-- a ``ResourceQuota`` ``<ns>-storagequota`` with ``<sc>.storageclass.storage.k8s.io/requests.storage`` keys (the
-  policy's ``limit`` in MiB, or the int64 maximum when unlimited);
+- a ``ResourceQuota`` ``<ns>-storagequota`` with ``<sc>.storageclass.storage.k8s.io/requests.storage`` keys for both
+  classes of each policy (the policy's ``limit`` in MiB, or the int64 maximum when unlimited);
 - one namespaced ``VirtualMachineClass`` (vmoperator v1alpha2) per class in ``vm_service_spec.vm_classes``;
 - the system ``ClusterClass`` objects (``world.model["cluster_classes"]``).
 
@@ -203,9 +203,10 @@ class Mirror:
                 if store.get(sc_rt, None, name) is None:
                     store.create(sc_rt, desired)
             limit = spec.get("limit")
-            hard[f"{sc}.storageclass.storage.k8s.io/requests.storage"] = (
-                _quantity_mib(int(limit)) if limit else UNLIMITED
-            )
+            for name in (sc, f"{sc}-latebinding"):
+                hard[f"{name}.storageclass.storage.k8s.io/requests.storage"] = (
+                    _quantity_mib(int(limit)) if limit else UNLIMITED
+                )
         quota_name = f"{namespace}-storagequota"
         quota = store.get(quota_rt, namespace, quota_name)
         if quota is None:
