@@ -26,6 +26,7 @@ __all__ = [
     "ClusterStatus",
     "ClusterVariable",
     "Condition",
+    "ControlPlane",
     "ControlPlaneTopology",
     "Endpoint",
     "MachineDeployment",
@@ -187,9 +188,18 @@ class MachineDeploymentStatus(_Wire):
     phase: str | None = None
 
 
+class MachineSpec(_Wire):
+    version: str | None = None
+
+
+class MachineTemplate(_Wire):
+    spec: MachineSpec | None = None
+
+
 class MachineDeploymentSpec(_Wire):
     clusterName: str | None = None
     replicas: int | None = None
+    template: MachineTemplate | None = None
 
 
 class MachineDeployment(_Wire):
@@ -198,6 +208,26 @@ class MachineDeployment(_Wire):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: MachineDeploymentSpec = Field(default_factory=MachineDeploymentSpec)
     status: MachineDeploymentStatus | None = None
+
+
+class ControlPlaneSpec(_Wire):
+    replicas: int | None = None
+    version: str | None = None
+
+
+class ControlPlaneStatus(_Wire):
+    replicas: int | None = None
+    readyReplicas: int | None = None
+    updatedReplicas: int | None = None
+    version: str | None = None  # the lowest version a control-plane machine runs
+
+
+class ControlPlane(_Wire):
+    """``controlplane.cluster.x-k8s.io/v1beta1`` KubeadmControlPlane (read only: the topology controller owns it)."""
+
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: ControlPlaneSpec = Field(default_factory=ControlPlaneSpec)
+    status: ControlPlaneStatus | None = None
 
 
 class Secret(_Wire):

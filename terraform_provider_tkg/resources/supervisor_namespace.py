@@ -615,7 +615,7 @@ class SupervisorNamespaceResource(Resource):
         if not models.request_body(spec):
             # Only provider-side settings changed (force_delete): nothing to send.
             try:
-                return self._state(client, client.get_namespace(name), new)
+                return self._state(client.get_namespace(name), new)
             except errors.NotFound:
                 return None
             except errors.ApiError as exc:

@@ -195,15 +195,19 @@ def test_upgrade_reported_reconciled_before_machines_roll(env: SupervisorEnv) ->
     assert early["status"]["observedGeneration"] == early["metadata"]["generation"]
     assert (condition(early, "TopologyReconciled") or {}).get("status") == "True"
     kubeconfig = env.workload_kubeconfig("pr-race")
-    versions = env.kubectl("get", "nodes", "-o", "jsonpath={.items[*].status.nodeInfo.kubeletVersion}", kubeconfig=kubeconfig)
+    versions = env.kubectl(
+        "get", "nodes", "-o", "jsonpath={.items[*].status.nodeInfo.kubeletVersion}", kubeconfig=kubeconfig
+    )
     assert set(versions.stdout.split()) == {"v1.29.4+vmware.3-fips.1"}
     env.wait_for(
-        lambda: set(
-            env.kubectl(
-                "get", "nodes", "-o", "jsonpath={.items[*].status.nodeInfo.kubeletVersion}", kubeconfig=kubeconfig
-            ).stdout.split()
-        )
-        == {"v1.30.8+vmware.1-fips"},
+        lambda: (
+            set(
+                env.kubectl(
+                    "get", "nodes", "-o", "jsonpath={.items[*].status.nodeInfo.kubeletVersion}", kubeconfig=kubeconfig
+                ).stdout.split()
+            )
+            == {"v1.30.8+vmware.1-fips"}
+        ),
         timeout=60,
         what="nodes upgraded",
     )

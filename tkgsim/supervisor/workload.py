@@ -201,7 +201,9 @@ async def daemonsets(request: web.Request) -> web.Response:
     namespace = request.match_info.get("ns")
     items = [d for d in _daemonsets(sup, cluster, state) if namespace in (None, d["metadata"]["namespace"])]
     rv = str(sup.store.resource_version)
-    return _json({"kind": "DaemonSetList", "apiVersion": "apps/v1", "metadata": {"resourceVersion": rv}, "items": items})
+    return _json(
+        {"kind": "DaemonSetList", "apiVersion": "apps/v1", "metadata": {"resourceVersion": rv}, "items": items}
+    )
 
 
 async def core_resources(request: web.Request) -> web.Response:

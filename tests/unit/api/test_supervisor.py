@@ -186,7 +186,12 @@ def test_status_words() -> None:
             ],
         }
     )
-    assert sv.cluster_status(failed) == "Failed"
+    # severity Error alone is not terminal: Cluster API reports transient problems that way, then recovers.
+    assert sv.cluster_status(failed) == "Provisioned"
+    assert sv.error_conditions(failed) == ["InfrastructureReady: X: boom"]
     assert sv.cluster_failure_messages(failed) == ["InfrastructureReady: X: boom"]
+    terminal = cluster({"phase": "Failed", "failureReason": "NetworkSetupFailed", "failureMessage": "no IP"})
+    assert sv.cluster_status(terminal) == "Failed"
+    assert sv.cluster_failure_messages(terminal) == ["NetworkSetupFailed: no IP"]
     assert sv.cluster_status(cluster({}, deletionTimestamp="2025-01-01T00:00:00Z")) == "Deleting"
     assert "InfrastructureReady=False (X: boom)" in sv.conditions_summary(failed)

@@ -246,7 +246,9 @@ def _racing(state: dict[str, Any], s: Settings, now: float) -> bool:
 def _erroring(state: dict[str, Any], s: Settings, now: float) -> bool:
     if s.topology_errors == "permanent":
         return True
-    return s.topology_errors == "transient" and not _racing(state, s, now) and float(state.get("error_until") or 0) > now
+    return (
+        s.topology_errors == "transient" and not _racing(state, s, now) and float(state.get("error_until") or 0) > now
+    )
 
 
 TRANSIENT_MESSAGE = (

@@ -22,7 +22,7 @@ from typing import Any
 
 from ....resources import AdmissionRequest
 
-__all__ = ["INJECTED", "DEFAULTED", "inject_platform_variables"]
+__all__ = ["DEFAULTED", "INJECTED", "inject_platform_variables"]
 
 INJECTED = ("user", "ntp", "extensionCert", "clusterEncryptionConfigYaml")
 DEFAULTED = ("podSecurityStandard", "controlPlaneCertificateRotation")

@@ -51,7 +51,11 @@ _PACKAGE: dict[str, Any] = {
                 "secretRef": {"type": "string"},
                 "providerRef": {
                     "type": "object",
-                    "properties": {"apiGroup": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"}},
+                    "properties": {
+                        "apiGroup": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "name": {"type": "string"},
+                    },
                 },
             },
         },
