@@ -477,13 +477,14 @@ def supervisor_storage_classes(provider_data: Any, namespace: str, prior: list[s
     """
     from ..provider import ProviderSettings
 
+    known = list(prior) if isinstance(prior, list) else []  # a planned (unknown) value counts as none
     if not isinstance(provider_data, ProviderSettings):
-        return list(prior or [])
+        return known
     try:
         return clients.supervisor(provider_data, namespace).list_storage_classes(namespace)
     except errors.ApiError as exc:
         log.warning("[%s %s] storage classes not read from the Supervisor: %s", TYPE_NAME, namespace, exc.describe())
-        return list(prior or [])
+        return known
 
 
 # ---- resource ----------------------------------------------------------------------------------------------------
