@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .framework import logs
+from .settings import ProviderSettings
 
 if TYPE_CHECKING:
     from .api.supervisor import SupervisorClient
     from .api.vcenter import VcenterClient
     from .framework.resource import Context
-    from .provider import ProviderSettings
 
 __all__ = ["settings_or_error", "supervisor", "vcenter"]
 
@@ -32,8 +32,6 @@ _supervisor: dict[Any, SupervisorClient] = {}
 
 def settings_or_error(ctx: Context, provider_data: Any) -> ProviderSettings | None:
     """The provider settings, or None after adding a "provider not configured" error to ``ctx``."""
-    from .provider import ProviderSettings
-
     if isinstance(provider_data, ProviderSettings):
         return provider_data
     ctx.diagnostics.error(

@@ -6,7 +6,6 @@ first use by a resource or data source, so ``terraform validate`` and schema-onl
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import Any
 
@@ -23,13 +22,11 @@ from .framework import types as t
 from .framework.resource import Context, Provider
 from .framework.schema import Attribute, Block, Schema
 from .resources import cluster, supervisor_namespace, vm_class
+from .settings import DEFAULT_API_TIMEOUT, DEFAULT_MAX_RETRIES, ProviderSettings
 
-__all__ = ["FULL_NAME", "PROVIDER_NAME", "ProviderSettings", "TkgProvider", "new_servicer"]
+__all__ = ["FULL_NAME", "PROVIDER_NAME", "TkgProvider", "new_servicer"]
 
 FULL_NAME = "registry.terraform.io/tkg-oss/tkg"
-
-DEFAULT_API_TIMEOUT = "5m"
-DEFAULT_MAX_RETRIES = 5
 
 # attribute -> environment variable used when the attribute is not set in configuration
 ENV_FALLBACKS = {
@@ -104,20 +101,6 @@ SCHEMA = Schema(
         }
     )
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class ProviderSettings:
-    """The provider's resolved configuration, handed to every resource and data source."""
-
-    vsphere_server: str
-    user: str
-    password: str = dataclasses.field(repr=False)
-    allow_unverified_ssl: bool = False
-    ca_file: str | None = None
-    supervisor_endpoint: str | None = None
-    api_timeout: float = 300.0
-    max_retries: int = DEFAULT_MAX_RETRIES
 
 
 def _truthy(text: str) -> bool:

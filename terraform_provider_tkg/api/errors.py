@@ -19,7 +19,7 @@ The tree (catch a base to catch a whole group)::
     ├── Transient                 429, 502/503/504, connection errors, still failing after the retries
     ├── UnexpectedResponse        a 2xx body that does not match the wire model (API drift or a provider bug)
     └── WaitTimeout               a wait ran past its deadline; .last = the last object seen
-        ├── WaitCancelled         the wait was stopped (Terraform interrupt); .last as above
+        ├── WaitCancelled         the wait was stopped (the caller was interrupted); .last as above
         └── WaitFailed            the object reached a failure state (e.g. namespace ERROR); .last as above
 """
 
@@ -136,7 +136,7 @@ class WaitTimeout(ApiError):
 
 
 class WaitCancelled(WaitTimeout):
-    """A wait was stopped from outside (Terraform interrupt) before reaching its target."""
+    """A wait was stopped from outside (e.g. the user pressed Ctrl-C) before reaching its target."""
 
 
 class WaitFailed(WaitTimeout):

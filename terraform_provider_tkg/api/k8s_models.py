@@ -12,14 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .k8s_keys import CAPI_GROUP, CAPI_VERSION
+
 __all__ = [
-    "CAPI_GROUP",
-    "CAPI_VERSION",
-    "KR_GROUP",
-    "OWNER_ANNOTATION",
-    "OWNER_VALUE",
-    "TKR_GROUP",
-    "TKR_LABEL",
     "Cluster",
     "ClusterNetwork",
     "ClusterSpec",
@@ -40,17 +35,6 @@ __all__ = [
     "VariableOverrides",
     "WorkersTopology",
 ]
-
-CAPI_GROUP = "cluster.x-k8s.io"
-CAPI_VERSION = "v1beta1"
-TKR_GROUP = ("run.tanzu.vmware.com", "v1alpha3", "tanzukubernetesreleases")
-KR_GROUP = ("kubernetes.vmware.com", "v1alpha1", "kubernetesreleases")
-TKR_LABEL = "run.tanzu.vmware.com/tkr"
-
-# Set on every Cluster this provider creates. A create whose response was lost adopts an existing Cluster only when it
-# carries this annotation; any other Cluster of the same name belongs to someone else and must be imported explicitly.
-OWNER_ANNOTATION = "tkg-oss.io/managed-by"
-OWNER_VALUE = "terraform-provider-tkg"
 
 
 class _Wire(BaseModel):

@@ -31,7 +31,9 @@ from typing import Any
 import httpx
 
 from . import _http, errors, wait
+from . import k8s_keys as keys
 from . import k8s_models as k8s
+from .releases import designates
 
 __all__ = [
     "SupervisorClient",
@@ -53,10 +55,6 @@ TOKEN_MARGIN = 60.0
 # Without a readable ``exp`` claim, assume the documented 10 h lifetime minus a safety margin.
 DEFAULT_TOKEN_LIFETIME = 9 * 3600.0
 CONFLICT_RETRIES = 5
-AUTOSCALER_MIN = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
-AUTOSCALER_MAX = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
-POOL_LABEL = "topology.cluster.x-k8s.io/deployment-name"
-CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
 QUOTA_SUFFIX = ".storageclass.storage.k8s.io/requests.storage"
 
 
@@ -335,7 +333,7 @@ class SupervisorClient:
 
     @staticmethod
     def _clusters_path(namespace: str) -> str:
-        return f"/apis/{k8s.CAPI_GROUP}/{k8s.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusters"
+        return f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusters"
 
     def get_cluster(self, namespace: str, name: str) -> k8s.Cluster:
         """The Cluster ``namespace/name``; raises ``errors.NotFound``."""
@@ -348,16 +346,11 @@ class SupervisorClient:
         data = self._request("GET", self._clusters_path(namespace))
         return [_parse(k8s.Cluster, i, "GET clusters") for i in _items(data, "GET clusters")]
 
-    def create_cluster(self, cluster: k8s.Cluster, *, dry_run: bool = False) -> k8s.Cluster:
+    def create_cluster(self, cluster: k8s.Cluster) -> k8s.Cluster:
         """Create a Cluster; raises ``errors.AlreadyExists`` when the name is taken, ``Invalid``/``Forbidden`` when
-        admission rejects it. ``dry_run`` runs admission without persisting anything."""
+        admission rejects it."""
         namespace = cluster.metadata.namespace or ""
-        data = self._request(
-            "POST",
-            self._clusters_path(namespace),
-            json=cluster.wire(),
-            params={"dryRun": "All"} if dry_run else None,
-        )
+        data = self._request("POST", self._clusters_path(namespace), json=cluster.wire())
         created: k8s.Cluster = _parse(k8s.Cluster, data, f"POST cluster {namespace}/{cluster.metadata.name}")
         return created
 
@@ -405,8 +398,8 @@ class SupervisorClient:
         """The MachineDeployments the topology controller made for ``cluster`` (its node pools)."""
         data = self._request(
             "GET",
-            f"/apis/{k8s.CAPI_GROUP}/{k8s.CAPI_VERSION}/namespaces/{_seg(namespace)}/machinedeployments",
-            params={"labelSelector": f"{CLUSTER_NAME_LABEL}={cluster}"},
+            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/machinedeployments",
+            params={"labelSelector": f"{keys.CLUSTER_NAME_LABEL}={cluster}"},
         )
         return [_parse(k8s.MachineDeployment, i, "GET machinedeployments") for i in _items(data, "GET mds")]
 
@@ -415,7 +408,7 @@ class SupervisorClient:
         data = self._request(
             "GET",
             f"/apis/controlplane.cluster.x-k8s.io/v1beta1/namespaces/{_seg(namespace)}/kubeadmcontrolplanes",
-            params={"labelSelector": f"{CLUSTER_NAME_LABEL}={cluster}"},
+            params={"labelSelector": f"{keys.CLUSTER_NAME_LABEL}={cluster}"},
         )
         return [_parse(k8s.ControlPlane, i, "GET kubeadmcontrolplanes") for i in _items(data, "GET kcps")]
 
@@ -501,7 +494,7 @@ class SupervisorClient:
     def list_cluster_classes(self, namespace: str) -> list[str]:
         """Names of the ClusterClasses available in a namespace."""
         data = self._request(
-            "GET", f"/apis/{k8s.CAPI_GROUP}/{k8s.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses"
+            "GET", f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses"
         )
         return sorted(str((i.get("metadata") or {}).get("name")) for i in _items(data, "GET clusterclasses"))
 
@@ -511,10 +504,10 @@ class SupervisorClient:
         """KubernetesRelease (VKS) when the Supervisor serves it, else TanzuKubernetesRelease."""
         if self._release_api is None:
             try:
-                self._request("GET", f"/apis/{k8s.KR_GROUP[0]}/{k8s.KR_GROUP[1]}")
-                self._release_api = k8s.KR_GROUP
+                self._request("GET", f"/apis/{keys.KR_GROUP[0]}/{keys.KR_GROUP[1]}")
+                self._release_api = keys.KR_GROUP
             except errors.NotFound:
-                self._release_api = k8s.TKR_GROUP
+                self._release_api = keys.TKR_GROUP
         return self._release_api
 
     def list_releases(self) -> list[k8s.Release]:
@@ -530,7 +523,7 @@ class SupervisorClient:
             "GET", "/apis/run.tanzu.vmware.com/v1alpha3/osimages", params={"labelSelector": f"os-name={os_name}"}
         )
         return {
-            str(((i.get("metadata") or {}).get("labels") or {}).get(k8s.TKR_LABEL))
+            str(((i.get("metadata") or {}).get("labels") or {}).get(keys.TKR_LABEL))
             for i in _items(data, "GET osimages")
         } - {"None"}
 
@@ -568,7 +561,7 @@ class SupervisorClient:
             return []
         by_pool: dict[str, k8s.MachineDeployment] = {}
         for md in self.list_machine_deployments(namespace, name):
-            pool = (md.metadata.labels or {}).get(POOL_LABEL)
+            pool = (md.metadata.labels or {}).get(keys.POOL_LABEL)
             if pool:
                 by_pool[pool] = md
         waiting = []
@@ -637,7 +630,7 @@ class SupervisorClient:
             if (status.readyReplicas or 0) < want:
                 return f"control plane {status.readyReplicas or 0}/{want} ready"
         for md in self.list_machine_deployments(namespace, name):
-            pool = (md.metadata.labels or {}).get(POOL_LABEL) or md.metadata.name
+            pool = (md.metadata.labels or {}).get(keys.POOL_LABEL) or md.metadata.name
             want = md.spec.replicas or 0
             version = md.spec.template.spec.version if md.spec.template and md.spec.template.spec else None
             updated = (md.status.updatedReplicas if md.status else None) or 0
@@ -679,7 +672,7 @@ class SupervisorClient:
             target={wait.GONE},
             deadline=deadline,
             stop=stop,
-            label=f"[tkg_cluster {namespace}/{name}]",
+            label=f"[cluster {namespace}/{name}]",
             interval=self.poll_interval,
             max_interval=max(self.poll_interval, 5.0),
             logger=logger,
@@ -695,7 +688,7 @@ class SupervisorClient:
         logger: logging.Logger | None,
     ) -> k8s.Cluster:
         logger = logger or log
-        label = f"[tkg_cluster {namespace}/{name}]"
+        label = f"[cluster {namespace}/{name}]"
         seen: dict[str, str] = {}
 
         def fetch() -> k8s.Cluster:
@@ -742,11 +735,7 @@ class _AnyPending(frozenset[str]):
 def release_matches(version: str, release: k8s.Release) -> bool:
     """Whether ``version`` (a release name, its version, its Kubernetes version, or a prefix of the name at a ``.``
     or ``-`` boundary, as the TKR resolver reads it) designates ``release``."""
-    name = release.metadata.name
-    if version in (name, release.spec.version, release.spec.kubernetes.version):
-        return True
-    wanted = version.replace("+", "---")
-    return name.startswith(wanted) and name[len(wanted) : len(wanted) + 1] in (".", "-")
+    return designates(version, release.metadata.name, release.spec.version, release.spec.kubernetes.version)
 
 
 def matching_releases(version: str, releases: list[k8s.Release]) -> list[k8s.Release]:

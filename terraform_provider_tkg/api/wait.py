@@ -47,7 +47,7 @@ def wait_for(
     ``deadline`` is a ``time.monotonic()`` value (None = no limit). A status outside ``pending`` and ``target`` raises
     ``errors.WaitFailed`` with ``failure_messages(obj)``; the deadline raises ``errors.WaitTimeout``; ``stop`` being
     set raises ``errors.WaitCancelled``. All three carry ``last`` = the last object fetched. Each status change is
-    logged at INFO, prefixed with ``label`` (e.g. ``[tkg_supervisor_namespace team-a]``).
+    logged at INFO, prefixed with ``label`` (e.g. ``[namespace team-a]``).
     """
     logger = logger or log
     last: T | None = None

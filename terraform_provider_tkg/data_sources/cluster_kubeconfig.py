@@ -8,6 +8,7 @@ Namespace through the Supervisor's Kubernetes API (``GET /api/v1/namespaces/{ns}
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 from .. import clients
@@ -15,10 +16,11 @@ from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import logs, validators
 from ..framework import types as t
+from ..framework.model import from_tf, to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
 
-__all__ = ["SCHEMA", "TYPE_NAME", "ClusterKubeconfigDataSource", "from_api"]
+__all__ = ["SCHEMA", "TYPE_NAME", "ClusterKubeconfigDataSource", "Model", "from_api"]
 
 TYPE_NAME = f"{PROVIDER_NAME}_cluster_kubeconfig"
 
@@ -56,6 +58,21 @@ SCHEMA = Schema(
 )
 
 
+@dataclasses.dataclass
+class Model:
+    """``data.tkg_cluster_kubeconfig`` in Terraform terms."""
+
+    namespace: str | None = None
+    name: str | None = None
+    id: str | None = None
+    kubeconfig: str | None = None
+    host: str | None = None
+    cluster_ca_certificate: str | None = None
+    client_certificate: str | None = None
+    client_key: str | None = None
+    token: str | None = None
+
+
 def _pem(entry: dict[str, Any], key: str) -> str | None:
     data = entry.get(f"{key}-data")
     if not data:
@@ -66,7 +83,7 @@ def _pem(entry: dict[str, Any], key: str) -> str | None:
         return None
 
 
-def from_api(namespace: str, name: str, kubeconfig: str) -> dict[str, Any]:
+def from_api(namespace: str, name: str, kubeconfig: str) -> Model:
     """The data source's state for a kubeconfig text (its current context, or the first entries)."""
     import yaml
 
@@ -77,17 +94,17 @@ def from_api(namespace: str, name: str, kubeconfig: str) -> dict[str, Any]:
     users = {u.get("name"): u.get("user") or {} for u in config.get("users") or []}
     cluster = clusters.get(current.get("cluster")) or next(iter(clusters.values()), {})
     user = users.get(current.get("user")) or next(iter(users.values()), {})
-    return {
-        "namespace": namespace,
-        "name": name,
-        "id": f"{namespace}/{name}",
-        "kubeconfig": kubeconfig,
-        "host": cluster.get("server"),
-        "cluster_ca_certificate": _pem(cluster, "certificate-authority"),
-        "client_certificate": _pem(user, "client-certificate"),
-        "client_key": _pem(user, "client-key"),
-        "token": user.get("token"),
-    }
+    return Model(
+        namespace=namespace,
+        name=name,
+        id=f"{namespace}/{name}",
+        kubeconfig=kubeconfig,
+        host=cluster.get("server"),
+        cluster_ca_certificate=_pem(cluster, "certificate-authority"),
+        client_certificate=_pem(user, "client-certificate"),
+        client_key=_pem(user, "client-key"),
+        token=user.get("token"),
+    )
 
 
 class ClusterKubeconfigDataSource(DataSource):
@@ -95,7 +112,8 @@ class ClusterKubeconfigDataSource(DataSource):
     schema = SCHEMA
 
     def read(self, ctx: Context, config: dict[str, Any]) -> dict[str, Any] | None:
-        namespace, name = config["namespace"], config["name"]
+        wanted = from_tf(Model, config)
+        namespace, name = str(wanted.namespace), str(wanted.name)
         with logs.resource_context(TYPE_NAME, f"{namespace}/{name}"):
             settings = clients.settings_or_error(ctx, self.provider_data)
             if settings is None:
@@ -114,4 +132,4 @@ class ClusterKubeconfigDataSource(DataSource):
                 ctx.diagnostics.error(f"reading {TYPE_NAME} ({namespace}/{name})", exc.describe())
                 return None
             logs.register_secret(kubeconfig)
-            return from_api(namespace, name, kubeconfig)
+            return to_tf(from_api(namespace, name, kubeconfig))

@@ -3,22 +3,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
+from ..framework.model import from_tf, to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
-from ..resources import _errors
 from . import _lookup
 
 if TYPE_CHECKING:
     from ..api import models
 
-__all__ = ["SCHEMA", "TYPE_NAME", "ContentLibraryDataSource", "from_api"]
+__all__ = ["SCHEMA", "TYPE_NAME", "ContentLibraryDataSource", "Model", "from_api"]
 
 TYPE_NAME = f"{PROVIDER_NAME}_content_library"
 
@@ -40,9 +41,19 @@ SCHEMA = Schema(
 )
 
 
-def from_api(obj: models.ContentLibrary, name: str) -> dict[str, Any]:
+@dataclasses.dataclass
+class Model:
+    """``data.tkg_content_library`` in Terraform terms."""
+
+    name: str | None = None
+    id: str | None = None
+    type: str | None = None
+    description: str | None = None
+
+
+def from_api(obj: models.ContentLibrary, name: str) -> Model:
     """The data source's state for a library (``name`` as configured, so the state matches the configuration)."""
-    return {"name": name, "id": obj.id, "type": obj.type, "description": obj.description}
+    return Model(name=name, id=obj.id, type=obj.type, description=obj.description)
 
 
 class ContentLibraryDataSource(DataSource):
@@ -55,14 +66,14 @@ class ContentLibraryDataSource(DataSource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return None
-        name = str(config["name"])
+        name = str(from_tf(Model, config).name)
         client = clients.vcenter(settings)
         try:
             libraries = [client.get_content_library(i) for i in client.find_content_libraries(name=name)]
             matches = [lib for lib in libraries if lib.name.lower() == name.lower()]
             existing = [lib.name for lib in client.list_content_libraries()] if len(matches) != 1 else []
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=name)
+            reporting.report(ctx, exc, action="reading", object_id=name)
             return None
         found = _lookup.choose(
             ctx,
@@ -73,4 +84,4 @@ class ContentLibraryDataSource(DataSource):
             existing=existing,
             describe=[lib.id for lib in matches],
         )
-        return from_api(found, name) if found else None
+        return to_tf(from_api(found, name)) if found else None

@@ -7,6 +7,7 @@ Reads ``kubernetes.vmware.com/v1alpha1`` KubernetesReleases where the Supervisor
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .. import clients
@@ -14,10 +15,11 @@ from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import logs, validators
 from ..framework import types as t
+from ..framework.model import from_tf, many, to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
 
-__all__ = ["SCHEMA", "TYPE_NAME", "KubernetesReleasesDataSource", "select"]
+__all__ = ["SCHEMA", "TYPE_NAME", "KubernetesReleasesDataSource", "Model", "Release", "select"]
 
 TYPE_NAME = f"{PROVIDER_NAME}_kubernetes_releases"
 
@@ -63,9 +65,31 @@ SCHEMA = Schema(
 )
 
 
+@dataclasses.dataclass
+class Release:
+    """One element of ``releases``."""
+
+    name: str | None = None
+    version: str | None = None
+    kubernetes_version: str | None = None
+    ready: bool | None = None
+    compatible: bool | None = None
+
+
+@dataclasses.dataclass
+class Model:
+    """``data.tkg_kubernetes_releases`` in Terraform terms."""
+
+    version_prefix: str | None = None
+    os_name: str | None = None
+    compatible_only: bool | None = True
+    releases: list[Release] = many(Release)  # noqa: RUF009 (a field)
+    latest: str | None = None
+
+
 def select(
     releases: list[Any], *, version_prefix: str | None, os_releases: set[str] | None, compatible_only: bool
-) -> list[dict[str, Any]]:
+) -> list[Release]:
     """The ``releases`` attribute: matching releases, newest first (``releases`` is sorted newest first already)."""
     from ..api import supervisor
 
@@ -79,13 +103,13 @@ def select(
         if compatible_only and not supervisor.release_usable(release):
             continue
         out.append(
-            {
-                "name": name,
-                "version": release.spec.version,
-                "kubernetes_version": release.spec.kubernetes.version,
-                "ready": release.ready,
-                "compatible": release.compatible and not release.excluded_by,
-            }
+            Release(
+                name=name,
+                version=release.spec.version,
+                kubernetes_version=release.spec.kubernetes.version,
+                ready=release.ready,
+                compatible=release.compatible and not release.excluded_by,
+            )
         )
     return out
 
@@ -100,24 +124,19 @@ class KubernetesReleasesDataSource(DataSource):
             if settings is None:
                 return None
             client = clients.supervisor(settings)
-            compatible_only = config.get("compatible_only")
-            compatible_only = True if compatible_only is None else bool(compatible_only)
+            model = from_tf(Model, config)
+            model.compatible_only = True if model.compatible_only is None else bool(model.compatible_only)
             try:
                 releases = client.list_releases()
-                os_name = config.get("os_name")
-                os_releases = client.list_release_names_for_os(os_name) if os_name else None
+                os_releases = client.list_release_names_for_os(model.os_name) if model.os_name else None
             except errors.ApiError as exc:
                 ctx.diagnostics.error(f"reading {TYPE_NAME}", exc.describe())
                 return None
-            found = select(
+            model.releases = select(
                 releases,
-                version_prefix=config.get("version_prefix"),
+                version_prefix=model.version_prefix,
                 os_releases=os_releases,
-                compatible_only=compatible_only,
+                compatible_only=model.compatible_only,
             )
-            return {
-                **config,
-                "compatible_only": compatible_only,
-                "releases": found,
-                "latest": found[0]["name"] if found else None,
-            }
+            model.latest = model.releases[0].name if model.releases else None
+            return to_tf(model)

@@ -3,22 +3,23 @@ namespace's ``storage_policy`` blocks and a VM class's ``instance_storage``."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
+from ..framework.model import from_tf, to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
-from ..resources import _errors
 from . import _lookup
 
 if TYPE_CHECKING:
     from ..api import models
 
-__all__ = ["SCHEMA", "TYPE_NAME", "StoragePolicyDataSource", "from_api"]
+__all__ = ["SCHEMA", "TYPE_NAME", "Model", "StoragePolicyDataSource", "from_api"]
 
 TYPE_NAME = f"{PROVIDER_NAME}_storage_policy"
 
@@ -39,9 +40,18 @@ SCHEMA = Schema(
 )
 
 
-def from_api(obj: models.StoragePolicy) -> dict[str, Any]:
+@dataclasses.dataclass
+class Model:
+    """``data.tkg_storage_policy`` in Terraform terms."""
+
+    name: str | None = None
+    id: str | None = None
+    description: str | None = None
+
+
+def from_api(obj: models.StoragePolicy) -> Model:
     """The data source's state for a policy."""
-    return {"name": obj.name, "id": obj.policy, "description": obj.description}
+    return Model(name=obj.name, id=obj.policy, description=obj.description)
 
 
 class StoragePolicyDataSource(DataSource):
@@ -54,11 +64,11 @@ class StoragePolicyDataSource(DataSource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return None
-        name = str(config["name"])
+        name = str(from_tf(Model, config).name)
         try:
             policies = clients.vcenter(settings).list_storage_policies()
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=name)
+            reporting.report(ctx, exc, action="reading", object_id=name)
             return None
         found = _lookup.choose(
             ctx,
@@ -69,4 +79,4 @@ class StoragePolicyDataSource(DataSource):
             existing=[p.name for p in policies],
             describe=[p.policy for p in policies if p.name == name],
         )
-        return from_api(found) if found else None
+        return to_tf(from_api(found)) if found else None

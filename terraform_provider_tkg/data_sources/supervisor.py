@@ -8,23 +8,24 @@ cluster names; the API endpoint comes from the summary (``APIEndpoint``) or, on 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
+from ..framework.model import from_tf, to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
-from ..resources import _errors
 from . import _lookup
 
 if TYPE_CHECKING:
     from ..api import models
     from ..api.vcenter import VcenterClient
 
-__all__ = ["SCHEMA", "TYPE_NAME", "SupervisorDataSource", "from_api"]
+__all__ = ["SCHEMA", "TYPE_NAME", "Model", "SupervisorDataSource", "from_api"]
 
 TYPE_NAME = f"{PROVIDER_NAME}_supervisor"
 
@@ -60,19 +61,32 @@ SCHEMA = Schema(
 )
 
 
+@dataclasses.dataclass
+class Model:
+    """``data.tkg_supervisor`` in Terraform terms."""
+
+    name: str | None = None
+    cluster: str | None = None
+    id: str | None = None
+    cluster_id: str | None = None
+    config_status: str | None = None
+    kubernetes_status: str | None = None
+    api_endpoint: str | None = None
+
+
 def from_api(
     obj: models.SupervisorSummary, *, cluster_id: str | None, cluster_name: str | None, endpoint: str | None
-) -> dict[str, Any]:
+) -> Model:
     """The data source's state for a Supervisor."""
-    return {
-        "name": obj.name,
-        "cluster": cluster_name,
-        "id": obj.supervisor,
-        "cluster_id": cluster_id,
-        "config_status": obj.config_status,
-        "kubernetes_status": obj.kubernetes_status,
-        "api_endpoint": endpoint,
-    }
+    return Model(
+        name=obj.name,
+        cluster=cluster_name,
+        id=obj.supervisor,
+        cluster_id=cluster_id,
+        config_status=obj.config_status,
+        kubernetes_status=obj.kubernetes_status,
+        api_endpoint=endpoint,
+    )
 
 
 def _clusters_of(client: VcenterClient, supervisor: str) -> list[str]:
@@ -89,7 +103,8 @@ class SupervisorDataSource(DataSource):
     schema = SCHEMA
 
     def validate(self, ctx: Context, config: dict[str, Any]) -> None:
-        if (config.get("name") is None) == (config.get("cluster") is None):
+        wanted = from_tf(Model, config)
+        if (wanted.name is None) == (wanted.cluster is None):
             ctx.diagnostics.error(
                 f"Invalid {TYPE_NAME} lookup",
                 "Set exactly one of name (the Supervisor's name) or cluster (the name of its vSphere cluster).",
@@ -101,7 +116,8 @@ class SupervisorDataSource(DataSource):
         if settings is None:
             return None
         client = clients.vcenter(settings)
-        name, cluster = config.get("name"), config.get("cluster")
+        wanted = from_tf(Model, config)
+        name, cluster = wanted.name, wanted.cluster
         searched = f"name {name!r}" if name is not None else f"cluster {cluster!r}"
         try:
             supervisors = client.list_supervisors()
@@ -110,8 +126,8 @@ class SupervisorDataSource(DataSource):
                 matches = [s for s in supervisors if s.name == name]
                 existing = [s.name for s in supervisors]
             else:
-                wanted = {cid for cid, cname in cluster_names.items() if cname == cluster}
-                matches = [s for s in supervisors if wanted & set(_clusters_of(client, s.supervisor))]
+                ids = {cid for cid, cname in cluster_names.items() if cname == cluster}
+                matches = [s for s in supervisors if ids & set(_clusters_of(client, s.supervisor))]
                 existing = [cluster_names.get(c, c) for s in supervisors for c in _clusters_of(client, s.supervisor)]
             found = _lookup.choose(
                 ctx,
@@ -133,11 +149,13 @@ class SupervisorDataSource(DataSource):
                 except errors.NotFound:
                     endpoint = None  # not configured yet (or a vCenter without the clusters API)
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=str(name or cluster))
+            reporting.report(ctx, exc, action="reading", object_id=str(name or cluster))
             return None
-        return from_api(
-            found,
-            cluster_id=cluster_id,
-            cluster_name=cluster_names.get(cluster_id) if cluster_id else None,
-            endpoint=endpoint,
+        return to_tf(
+            from_api(
+                found,
+                cluster_id=cluster_id,
+                cluster_name=cluster_names.get(cluster_id) if cluster_id else None,
+                endpoint=endpoint,
+            )
         )

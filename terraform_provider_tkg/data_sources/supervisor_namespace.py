@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
+from ..framework.model import to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
-from ..resources import _errors
 from ..resources import supervisor_namespace as resource
 from . import _lookup
 
@@ -74,8 +73,7 @@ def from_api(obj: models.NamespaceInfo, *, storage_classes: list[str]) -> dict[s
     model = resource.from_api(
         obj, resource.Model(description="", vm_classes=[], content_libraries=[]), storage_classes=storage_classes
     )
-    state = model.to_tf()
-    state["limits"] = dataclasses.asdict(model.limits) if model.limits is not None else None
+    state = to_tf(model)
     for key in ("force_delete", "timeouts"):
         state.pop(key, None)
     return state
@@ -105,5 +103,5 @@ class SupervisorNamespaceDataSource(DataSource):
             # Names are unique in a vCenter, so a lookup by name finds one namespace or none.
             _lookup.choose(ctx, [], what="namespace", searched=f"name {name!r}", existing=existing)
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=name)
+            reporting.report(ctx, exc, action="reading", object_id=name)
         return None

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
+from ..framework.model import to_tf
 from ..framework.resource import Context, DataSource
 from ..framework.schema import Attribute, Block, Schema
-from ..resources import _errors
 from ..resources import vm_class as resource
 from . import _lookup
 
@@ -69,7 +69,7 @@ SCHEMA = Schema(
 
 def from_api(obj: models.VmClassInfo) -> dict[str, Any]:
     """The data source's state: the resource's view of the class, with empty values spelled out."""
-    state = resource.from_api(obj, resource.Model(description="", vgpu_profiles=[])).to_tf()
+    state = to_tf(resource.from_api(obj, resource.Model(description="", vgpu_profiles=[])))
     state["cpu_reservation_percent"] = obj.cpu_reservation
     state["memory_reservation_percent"] = obj.memory_reservation
     return state
@@ -97,5 +97,5 @@ class VmClassDataSource(DataSource):
             # Ids are unique, so a lookup by name finds one class or none.
             _lookup.choose(ctx, [], what="VM class", searched=f"name {name!r}", existing=existing)
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=name)
+            reporting.report(ctx, exc, action="reading", object_id=name)
         return None

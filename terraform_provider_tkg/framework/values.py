@@ -15,7 +15,7 @@ from typing import Any
 import msgpack
 from tf.types import Unknown as _TfUnknown
 
-__all__ = ["Unknown", "decode_msgpack", "encode_msgpack", "is_fully_known", "unknown_to_null"]
+__all__ = ["Unknown", "decode_msgpack", "encode_msgpack", "is_fully_known", "known", "unknown_to_null"]
 
 # One sentinel for the whole process; shared with ``tf`` so values it builds stay comparable.
 Unknown: Any = _TfUnknown
@@ -51,6 +51,11 @@ def decode_json(data: bytes) -> Any:
 def encode_msgpack(value: Any) -> bytes:
     """Encode a Python value (with ``Unknown`` anywhere) as a msgpack DynamicValue payload."""
     return msgpack.packb(value, default=_default, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def known(value: Any) -> bool:
+    """True for a value that is neither null nor unknown (plan-time checks skip the others)."""
+    return value is not None and value is not Unknown
 
 
 def is_fully_known(value: Any) -> bool:

@@ -20,21 +20,21 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
 from ..framework.diagnostics import Path
+from ..framework.model import from_tf, many, single, to_tf
 from ..framework.resource import Context, PlanContext, Resource, Timeouts
 from ..framework.schema import Attribute, Block, Schema, SetBlock, SingleBlock
-from ..framework.values import Unknown
-from . import _errors
+from ..framework.values import Unknown, known
 
 if TYPE_CHECKING:
     from ..api import models
     from ..api.vcenter import VcenterClient
-    from ..provider import ProviderSettings
+    from ..settings import ProviderSettings
 
 __all__ = [
     "LIMITS",
@@ -91,11 +91,28 @@ class StoragePolicy:
     limit_mib: int | None = None
 
 
-Limits = dataclasses.make_dataclass(
-    "Limits",
-    [(name, "int | None", dataclasses.field(default=None)) for name in LIMITS],
-    namespace={"__doc__": "The ``limits`` block: one optional number per ResourceQuotaOptionsV1 field."},
-)
+@dataclasses.dataclass
+class Limits:
+    """The ``limits`` block: one optional number per ResourceQuotaOptionsV1 field (the keys of ``LIMITS``)."""
+
+    cpu_mhz: int | None = None
+    memory_mib: int | None = None
+    storage_mib: int | None = None
+    pod_count: int | None = None
+    cpu_limit_default_mhz: int | None = None
+    cpu_request_default_mhz: int | None = None
+    memory_limit_default_mib: int | None = None
+    memory_request_default_mib: int | None = None
+    service_count: int | None = None
+    deployment_count: int | None = None
+    daemon_set_count: int | None = None
+    replica_set_count: int | None = None
+    replication_controller_count: int | None = None
+    stateful_set_count: int | None = None
+    config_map_count: int | None = None
+    secret_count: int | None = None
+    persistent_volume_claim_count: int | None = None
+    job_count: int | None = None
 
 
 @dataclasses.dataclass
@@ -121,32 +138,10 @@ class Model:
     id: str | None = None
     config_status: str | None = None
     storage_classes: list[str] | None = None
-    storage_policy: list[StoragePolicy] = dataclasses.field(default_factory=list)
-    limits: Any = None  # Limits | None
-    access: list[Access] = dataclasses.field(default_factory=list)
+    storage_policy: list[StoragePolicy] = many(StoragePolicy)  # noqa: RUF009 (a field)
+    limits: Limits | None = single(Limits)  # noqa: RUF009 (a field)
+    access: list[Access] = many(Access)  # noqa: RUF009 (a field)
     timeouts: dict[str, Any] | None = None
-
-    @classmethod
-    def from_tf(cls, value: dict[str, Any]) -> Model:
-        simple = {f.name: value.get(f.name) for f in dataclasses.fields(cls) if f.name not in _BLOCKS}
-        limits = value.get("limits")
-        return cls(
-            **simple,
-            storage_policy=[
-                StoragePolicy(s.get("policy"), s.get("limit_mib")) for s in value.get("storage_policy") or []
-            ],
-            limits=Limits(**{k: limits.get(k) for k in LIMITS}) if isinstance(limits, dict) else None,
-            access=[
-                Access(a.get("subject"), a.get("subject_type"), a.get("domain"), a.get("role"))
-                for a in value.get("access") or []
-            ],
-        )
-
-    def to_tf(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-_BLOCKS = ("storage_policy", "limits", "access")
 
 
 # ---- schema ------------------------------------------------------------------------------------------------------
@@ -290,7 +285,7 @@ def validate(model: Model) -> list[tuple[str, str, Path]]:
     problems: list[tuple[str, str, Path]] = []
     seen: set[Any] = set()
     for storage in model.storage_policy:
-        if _errors.known(storage.policy) and storage.policy in seen:
+        if known(storage.policy) and storage.policy in seen:
             problems.append(
                 (
                     "Invalid storage_policy",
@@ -302,7 +297,7 @@ def validate(model: Model) -> list[tuple[str, str, Path]]:
     subjects: set[Any] = set()
     for entry in model.access:
         key = (entry.subject_type, str(entry.subject).lower(), str(entry.domain).lower())
-        if all(_errors.known(v) for v in (entry.subject, entry.subject_type, entry.domain)) and key in subjects:
+        if all(known(v) for v in (entry.subject, entry.subject_type, entry.domain)) and key in subjects:
             problems.append(
                 (
                     "Invalid access",
@@ -319,7 +314,7 @@ def validate(model: Model) -> list[tuple[str, str, Path]]:
             ("memory_request_default_mib", "memory_limit_default_mib"),
         ):
             a, b = getattr(limits, low), getattr(limits, high)
-            if _errors.known(a) and _errors.known(b) and a > b:
+            if known(a) and known(b) and a > b:
                 problems.append(
                     (
                         f"Invalid value for limits.{low}",
@@ -475,16 +470,16 @@ def supervisor_storage_classes(provider_data: Any, namespace: str, prior: list[s
     Never derived from policy names: an admin may rename a class. When the Supervisor cannot be reached the prior
     value is kept (empty on first read) and a warning is logged, so a vCenter-only read still works.
     """
-    from ..provider import ProviderSettings
+    from ..settings import ProviderSettings
 
-    known = list(prior) if isinstance(prior, list) else []  # a planned (unknown) value counts as none
+    kept = list(prior) if isinstance(prior, list) else []  # a planned (unknown) value counts as none
     if not isinstance(provider_data, ProviderSettings):
-        return known
+        return kept
     try:
         return clients.supervisor(provider_data, namespace).list_storage_classes(namespace)
     except errors.ApiError as exc:
         log.warning("[%s %s] storage classes not read from the Supervisor: %s", TYPE_NAME, namespace, exc.describe())
-        return known
+        return kept
 
 
 # ---- resource ----------------------------------------------------------------------------------------------------
@@ -498,7 +493,7 @@ class SupervisorNamespaceResource(Resource):
     timeouts = Timeouts(create=600, update=600, delete=600)
 
     def validate(self, ctx: Context, config: dict[str, Any]) -> None:
-        for summary, detail, path in validate(Model.from_tf(config)):
+        for summary, detail, path in validate(from_tf(Model, config)):
             ctx.diagnostics.error(summary, detail, path)
 
     def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
@@ -515,7 +510,7 @@ class SupervisorNamespaceResource(Resource):
 
     def _state(self, obj: models.NamespaceInfo, model: Model) -> dict[str, Any]:
         classes = supervisor_storage_classes(self.provider_data, obj.namespace, model.storage_classes)
-        return from_api(obj, model, storage_classes=classes).to_tf()
+        return to_tf(from_api(obj, model, storage_classes=classes))
 
     def _wait_running(
         self, ctx: Context, client: VcenterClient, model: Model, action: str
@@ -539,17 +534,17 @@ class SupervisorNamespaceResource(Resource):
             partial = dataclasses.replace(model, id=name, config_status=exc.last_status or None)
             if last is not None:
                 return self._state(last, model), False
-            return partial.to_tf(), False
+            return to_tf(partial), False
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action=f"waiting for {action}", object_id=name)
-            return dataclasses.replace(model, id=name).to_tf(), False
+            reporting.report(ctx, exc, action=f"waiting for {action}", object_id=name)
+            return to_tf(dataclasses.replace(model, id=name)), False
         return self._state(obj, model), True
 
     def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return None
-        model = Model.from_tf(planned)
+        model = from_tf(Model, planned)
         name = str(model.name)
         client = clients.vcenter(settings)
         try:
@@ -558,7 +553,7 @@ class SupervisorNamespaceResource(Resource):
             if not self._adopt(ctx, client, model, exc):
                 return None
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
+            reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
             return None
         state, _ = self._wait_running(ctx, client, model, "creating")
         return state
@@ -576,7 +571,7 @@ class SupervisorNamespaceResource(Resource):
             if models.request_body(to_api(current)) == models.request_body(to_api(model)):
                 log.info("%s already exists with this exact configuration; adopting it", self._label(name))
                 return True
-        _errors.report(
+        reporting.report(
             ctx,
             exc,
             action="creating",
@@ -590,16 +585,16 @@ class SupervisorNamespaceResource(Resource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return state
-        model = Model.from_tf(state)
+        model = from_tf(Model, state)
         name = str(model.name or model.id)
         client = clients.vcenter(settings)
         try:
             obj = client.get_namespace(name)
         except errors.NotFound:
-            _errors.gone(ctx, name, "namespace")
+            reporting.gone(ctx, name, "namespace")
             return None
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=name)
+            reporting.report(ctx, exc, action="reading", object_id=name)
             return state
         return self._state(obj, model)
 
@@ -609,7 +604,7 @@ class SupervisorNamespaceResource(Resource):
             return prior
         from ..api import models
 
-        old, new = Model.from_tf(prior), Model.from_tf(planned)
+        old, new = from_tf(Model, prior), from_tf(Model, planned)
         name = str(old.name)
         client = clients.vcenter(settings)
         spec = to_api_update(old, new)
@@ -620,14 +615,14 @@ class SupervisorNamespaceResource(Resource):
             except errors.NotFound:
                 return None
             except errors.ApiError as exc:
-                _errors.report(ctx, exc, action="reading", object_id=name)
+                reporting.report(ctx, exc, action="reading", object_id=name)
                 return prior
         try:
             client.update_namespace(name, spec)
         except errors.NotFound:
             return None
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="updating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
+            reporting.report(ctx, exc, action="updating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
             return prior
         state, _ = self._wait_running(ctx, client, new, "updating")
         return state
@@ -636,7 +631,7 @@ class SupervisorNamespaceResource(Resource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return
-        model = Model.from_tf(state)
+        model = from_tf(Model, state)
         name = str(model.name or model.id)
         client = clients.vcenter(settings)
         try:
@@ -644,7 +639,7 @@ class SupervisorNamespaceResource(Resource):
                 client.delete_namespace(name)
             except errors.Conflict as exc:
                 if not model.force_delete:
-                    _errors.report(
+                    reporting.report(
                         ctx,
                         exc,
                         action="deleting",
@@ -666,7 +661,7 @@ class SupervisorNamespaceResource(Resource):
                 "It stays in the state; run terraform destroy again.",
             )
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="deleting", object_id=name)
+            reporting.report(ctx, exc, action="deleting", object_id=name)
 
     def _delete_clusters(self, ctx: Context, settings: ProviderSettings, name: str, refusal: errors.ApiError) -> bool:
         """force_delete: delete the TKG clusters of namespace ``name`` through the Supervisor and wait for them."""

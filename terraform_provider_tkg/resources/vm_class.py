@@ -18,16 +18,16 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .. import clients
+from .. import clients, reporting
 from .._naming import PROVIDER_NAME
 from ..api import errors
 from ..framework import types as t
 from ..framework import validators
 from ..framework.diagnostics import Path
+from ..framework.model import from_tf, many, single, to_tf
 from ..framework.resource import Context, PlanContext, Resource
 from ..framework.schema import Attribute, Block, ListBlock, Schema, SingleBlock
 from ..framework.values import Unknown
-from . import _errors
 
 if TYPE_CHECKING:
     from ..api import models
@@ -62,10 +62,6 @@ class DirectPathDevice:
     device_id: int | None = None
     custom_label: str | None = None
 
-    @classmethod
-    def from_tf(cls, value: dict[str, Any]) -> DirectPathDevice:
-        return cls(value.get("vendor_id"), value.get("device_id"), value.get("custom_label"))
-
 
 @dataclasses.dataclass
 class InstanceStorage:
@@ -73,10 +69,6 @@ class InstanceStorage:
 
     storage_policy: str | None = None
     volume_sizes_mib: list[int] | None = None
-
-    @classmethod
-    def from_tf(cls, value: dict[str, Any]) -> InstanceStorage:
-        return cls(value.get("storage_policy"), value.get("volume_sizes_mib"))
 
 
 @dataclasses.dataclass
@@ -94,26 +86,8 @@ class Model:
     id: str | None = None
     config_status: str | None = None
     namespaces: list[str] | None = None
-    dynamic_direct_path_io_device: list[DirectPathDevice] = dataclasses.field(default_factory=list)
-    instance_storage: InstanceStorage | None = None
-
-    @classmethod
-    def from_tf(cls, value: dict[str, Any]) -> Model:
-        simple = {f.name: value.get(f.name) for f in dataclasses.fields(cls) if f.name not in _BLOCKS}
-        storage = value.get("instance_storage")
-        return cls(
-            **simple,
-            dynamic_direct_path_io_device=[
-                DirectPathDevice.from_tf(d) for d in value.get("dynamic_direct_path_io_device") or []
-            ],
-            instance_storage=InstanceStorage.from_tf(storage) if isinstance(storage, dict) else None,
-        )
-
-    def to_tf(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-_BLOCKS = ("dynamic_direct_path_io_device", "instance_storage")
+    dynamic_direct_path_io_device: list[DirectPathDevice] = many(DirectPathDevice)  # noqa: RUF009 (a field)
+    instance_storage: InstanceStorage | None = single(InstanceStorage)  # noqa: RUF009 (a field)
 
 
 # ---- schema ------------------------------------------------------------------------------------------------------
@@ -415,7 +389,7 @@ class VmClassResource(Resource):
     schema = SCHEMA
 
     def validate(self, ctx: Context, config: dict[str, Any]) -> None:
-        for summary, detail, path in validate(Model.from_tf(config)):
+        for summary, detail, path in validate(from_tf(Model, config)):
             ctx.diagnostics.error(summary, detail, path)
 
     def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
@@ -434,7 +408,7 @@ class VmClassResource(Resource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return None
-        model = Model.from_tf(planned)
+        model = from_tf(Model, planned)
         name = str(model.name)
         client = clients.vcenter(settings)
         spec = to_api(model)
@@ -444,15 +418,15 @@ class VmClassResource(Resource):
             if not self._adopt(ctx, client, model, exc):
                 return None
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
+            reporting.report(ctx, exc, action="creating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
             return None
         try:
             obj = client.get_vm_class(name)
         except errors.ApiError as exc:
             # The class exists: keep it in state (tainted) with what we know, rather than orphaning it.
-            _errors.report(ctx, exc, action="reading after creating", object_id=name)
-            return dataclasses.replace(model, id=name).to_tf()
-        return from_api(obj, model).to_tf()
+            reporting.report(ctx, exc, action="reading after creating", object_id=name)
+            return to_tf(dataclasses.replace(model, id=name))
+        return to_tf(from_api(obj, model))
 
     def _adopt(self, ctx: Context, client: Any, model: Model, exc: errors.AlreadyExists) -> bool:
         name = str(model.name)
@@ -466,7 +440,7 @@ class VmClassResource(Resource):
             if models.request_body(to_api(from_api(existing, model))) == models.request_body(to_api(model)):
                 log.info("[%s %s] already exists with this exact configuration; adopting it", TYPE_NAME, name)
                 return True
-        _errors.report(
+        reporting.report(
             ctx,
             exc,
             action="creating",
@@ -480,17 +454,17 @@ class VmClassResource(Resource):
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return state
-        model = Model.from_tf(state)
+        model = from_tf(Model, state)
         name = str(model.name or model.id)
         try:
             obj = clients.vcenter(settings).get_vm_class(name)
         except errors.NotFound:
-            _errors.gone(ctx, name, "VM class")
+            reporting.gone(ctx, name, "VM class")
             return None
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="reading", object_id=name)
+            reporting.report(ctx, exc, action="reading", object_id=name)
             return state
-        return from_api(obj, model).to_tf()
+        return to_tf(from_api(obj, model))
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
@@ -498,7 +472,7 @@ class VmClassResource(Resource):
             return prior
         from ..api import models
 
-        old, new = Model.from_tf(prior), Model.from_tf(planned)
+        old, new = from_tf(Model, prior), from_tf(Model, planned)
         name = str(old.name)
         client = clients.vcenter(settings)
         spec = to_api_update(old, new)
@@ -509,22 +483,22 @@ class VmClassResource(Resource):
         except errors.NotFound:
             return None
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="updating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
+            reporting.report(ctx, exc, action="updating", object_id=name, wire_to_tf=WIRE_TO_TF_PATH)
             return prior
-        return from_api(obj, new).to_tf()
+        return to_tf(from_api(obj, new))
 
     def delete(self, ctx: Context, state: dict[str, Any]) -> None:
         settings = clients.settings_or_error(ctx, self.provider_data)
         if settings is None:
             return
-        model = Model.from_tf(state)
+        model = from_tf(Model, state)
         name = str(model.name or model.id)
         try:
             clients.vcenter(settings).delete_vm_class(name)
         except errors.NotFound:
             return
         except errors.Conflict as exc:
-            _errors.report(
+            reporting.report(
                 ctx,
                 exc,
                 action="deleting",
@@ -533,7 +507,7 @@ class VmClassResource(Resource):
                 "first (Terraform does this in the right order when the namespace refers to this resource).",
             )
         except errors.ApiError as exc:
-            _errors.report(ctx, exc, action="deleting", object_id=name)
+            reporting.report(ctx, exc, action="deleting", object_id=name)
 
     def import_(self, ctx: Context, import_id: str) -> dict[str, Any] | None:
         if validators.dns1123_label(import_id):

@@ -1,5 +1,5 @@
-"""Without ``TKG_SUPERVISOR_ENDPOINT``, on every production profile of tkg-sim (vCenter 8.0 U2 / 8.0 U3 summaries have no
-``APIEndpoint``): the provider finds the Supervisor through vCenter, reads the namespace's storage classes as the
+"""Without ``TKG_SUPERVISOR_ENDPOINT``, on every production profile of tkg-sim (vCenter 8.0 U2 / 8.0 U3 summaries have
+no ``APIEndpoint``): the provider finds the Supervisor through vCenter, reads the namespace's storage classes as the
 Supervisor names them (a renamed class and the late-binding twins), and with several Supervisors picks the one that
 hosts the namespace."""
 

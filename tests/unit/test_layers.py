@@ -3,12 +3,16 @@
 - ``framework/`` never imports the API clients, resources, data sources or the provider (it has no TKG words);
 - ``api/`` never imports ``tf`` or ``framework/`` (it has no Terraform words);
 - resources and data sources never import ``httpx`` (they never build a URL or parse HTTP);
-- nothing in the provider package imports ``tkgsim``.
+- nothing in the provider package imports ``tkgsim``;
+- data sources never import the private modules of ``resources/`` (shared code lives beside both);
+- the provider package has no import cycle, counting imports inside functions and under ``TYPE_CHECKING`` (a cycle
+  hidden by a function-level import is still a cycle).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -75,6 +79,105 @@ def test_resources_do_not_import_httpx(layer: str) -> None:
 
 def test_nothing_imports_tkgsim() -> None:
     assert offending(sorted(PACKAGE.rglob("*.py")), ("tkgsim",)) == []
+
+
+def code_strings(path: Path) -> list[str]:
+    """Every string literal of a module except docstrings (f-string parts included)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_api_strings_have_no_terraform_words() -> None:
+    """Log labels, annotations and messages of ``api/`` name API objects, never Terraform types or this provider."""
+    words = re.compile(r"tkg_[a-z]|terraform", re.IGNORECASE)
+    found = [f"{p.relative_to(ROOT)}: {s!r}" for p in modules_under("api") for s in code_strings(p) if words.search(s)]
+    assert found == []
+
+
+def test_data_sources_do_not_import_private_resource_modules() -> None:
+    private = tuple(
+        module_name(path)
+        for path in modules_under("resources")
+        if any(part.startswith("_") and part != "__init__.py" for part in path.relative_to(PACKAGE).parts)
+    )
+    assert offending(modules_under("data_sources"), private) == []
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the provider modules it imports. ``from pkg import mod`` counts as importing ``pkg.mod`` only, and a
+    module importing its own ancestor package is not an edge (Python initialises parents first by design)."""
+    paths = sorted(PACKAGE.rglob("*.py"))
+    known = {module_name(p) for p in paths}
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        me = module_name(path)
+        targets: set[str] = set()
+        names = imports_of(path)
+        for name in names:
+            if name not in known:
+                continue
+            if any(other.startswith(name + ".") and other in known for other in names):
+                continue  # ``from pkg import mod``: the submodule is the real target
+            if me.startswith(name + "."):
+                continue
+            targets.add(name)
+        graph[me] = targets - {me}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
 def test_the_checker_sees_relative_imports(tmp_path: Path) -> None:

@@ -20,8 +20,9 @@ from terraform_provider_tkg.data_sources import (
     vm_class,
 )
 from terraform_provider_tkg.framework.diagnostics import Diagnostics
+from terraform_provider_tkg.framework.model import to_tf
 from terraform_provider_tkg.framework.resource import Context
-from terraform_provider_tkg.provider import ProviderSettings
+from terraform_provider_tkg.settings import ProviderSettings
 
 POLICIES = [
     {"policy": "p-1", "name": "gold", "description": "Gold"},
@@ -218,12 +219,12 @@ def test_supervisor_namespace(settings: ProviderSettings) -> None:
 
 
 def test_from_api_pure_mappings() -> None:
-    assert storage_policy.from_api(models.StoragePolicy(policy="p", name="n")) == {
+    assert to_tf(storage_policy.from_api(models.StoragePolicy(policy="p", name="n"))) == {
         "name": "n",
         "id": "p",
         "description": "",
     }
     lib = models.ContentLibrary(id="l", name="N", type="LOCAL")
-    assert content_library.from_api(lib, "n") == {"name": "n", "id": "l", "type": "LOCAL", "description": ""}
+    assert to_tf(content_library.from_api(lib, "n")) == {"name": "n", "id": "l", "type": "LOCAL", "description": ""}
     sv = models.SupervisorSummary(supervisor="s", name="n", config_status="RUNNING", kubernetes_status="READY")
-    assert supervisor.from_api(sv, cluster_id=None, cluster_name=None, endpoint=None)["api_endpoint"] is None
+    assert supervisor.from_api(sv, cluster_id=None, cluster_name=None, endpoint=None).api_endpoint is None

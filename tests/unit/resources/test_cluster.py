@@ -9,11 +9,14 @@ import pytest
 
 from terraform_provider_tkg.api import k8s_models as k8s
 from terraform_provider_tkg.api import supervisor
+from terraform_provider_tkg.api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, TKR_LABEL
 from terraform_provider_tkg.framework import plan as engine
 from terraform_provider_tkg.framework.diagnostics import Key
+from terraform_provider_tkg.framework.model import from_tf, to_tf
 from terraform_provider_tkg.framework.values import Unknown
 from terraform_provider_tkg.resources import cluster as c
-from terraform_provider_tkg.resources._tfmodel import from_tf, to_tf
+from terraform_provider_tkg.resources.cluster import flatten
+from terraform_provider_tkg.resources.cluster import wire as names
 
 RELEASE = "v1.30.1---vmware.1-fips-tkg.5"
 CANONICAL = "v1.30.1+vmware.1-fips"
@@ -78,7 +81,7 @@ def admitted(manifest: dict[str, Any]) -> dict[str, Any]:
     obj = copy.deepcopy(manifest)
     meta = obj["metadata"]
     meta.update(uid="5c1e", resourceVersion="42", generation=1, finalizers=["cluster.cluster.x-k8s.io"])
-    meta.setdefault("labels", {})[c.TKR_LABEL] = RELEASE
+    meta.setdefault("labels", {})[TKR_LABEL] = RELEASE
     meta["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = "{}"
     topology = obj["spec"]["topology"]
     topology["version"] = CANONICAL
@@ -127,8 +130,8 @@ def test_to_api_builds_the_reference_cluster() -> None:
     assert wire["metadata"]["labels"] == {"team": "payments"}
     assert wire["metadata"]["annotations"] == {
         "example.com/owner": "alice",
-        c.OWNER_ANNOTATION: c.OWNER_VALUE,
-        c.CNI_ANNOTATION: "antrea",
+        names.OWNER_ANNOTATION: names.OWNER_VALUE,
+        names.CNI_ANNOTATION: "antrea",
     }
     spec = wire["spec"]
     assert spec["clusterNetwork"] == {
@@ -162,7 +165,7 @@ def test_to_api_builds_the_reference_cluster() -> None:
         },
     ]
     assert "replicas" not in memory
-    assert memory["metadata"]["annotations"] == {c.AUTOSCALER_MIN: "1", c.AUTOSCALER_MAX: "5"}
+    assert memory["metadata"]["annotations"] == {AUTOSCALER_MIN: "1", AUTOSCALER_MAX: "5"}
     assert memory["variables"]["overrides"] == [{"name": "vmClass", "value": "guaranteed-xlarge"}]
     variables = {v["name"]: v["value"] for v in topology["variables"]}
     assert variables == {
@@ -325,7 +328,7 @@ def test_reference_admitted_object_maps_to_the_submitted_configuration() -> None
     ],
 )
 def test_version_read_back_follows_the_resolved_release(written: str, wire: str, label: str | None, same: bool) -> None:
-    assert c._same_release(written, wire, label) is same
+    assert flatten.same_release(written, wire, label) is same
 
 
 def test_drift_on_managed_fields_shows_and_unmanaged_keys_do_not() -> None:
@@ -336,7 +339,7 @@ def test_drift_on_managed_fields_shows_and_unmanaged_keys_do_not() -> None:
     mds = server["spec"]["topology"]["workers"]["machineDeployments"]
     mds[0]["replicas"] = 7
     mds.append({"class": "node-pool", "name": "np-extra", "replicas": 1})
-    server["metadata"]["labels"][c.TKR_LABEL] = "v1.31.4---vmware.1-fips-vkr.3"  # upgraded out of band
+    server["metadata"]["labels"][TKR_LABEL] = "v1.31.4---vmware.1-fips-vkr.3"  # upgraded out of band
     server["spec"]["topology"]["version"] = "v1.31.4+vmware.1-fips"
     read = c.from_api(k8s.Cluster.model_validate(server), model)
     assert read.labels == {"team": "billing"}

@@ -3,6 +3,7 @@ CRUD paths (wait for RUNNING, ERROR, timeout → partial state, force_delete ref
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from typing import Any
@@ -17,8 +18,8 @@ from terraform_provider_tkg.framework import plan as engine
 from terraform_provider_tkg.framework.diagnostics import Diagnostics
 from terraform_provider_tkg.framework.resource import Context, PlanContext
 from terraform_provider_tkg.framework.values import Unknown
-from terraform_provider_tkg.provider import ProviderSettings
 from terraform_provider_tkg.resources import supervisor_namespace as ns
+from terraform_provider_tkg.settings import ProviderSettings
 
 SV = "sv-1"
 POLICIES = {"pol-gold": "tkg-gold", "pol-vsan": "vSAN Default Storage Policy"}
@@ -443,3 +444,8 @@ def test_adopt_identical_namespace(fake: Any) -> None:
     c = ctx()
     assert res.create(c, state(description="different", config_status=None)) is None
     assert "terraform import" in next(iter(c.diagnostics)).detail
+
+
+def test_limits_model_schema_and_wire_table_name_the_same_limits() -> None:
+    schema_names = list(ns.SCHEMA.block.blocks["limits"].block.attributes)
+    assert [f.name for f in dataclasses.fields(ns.Limits)] == list(ns.LIMITS) == schema_names

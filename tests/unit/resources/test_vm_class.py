@@ -14,8 +14,8 @@ from terraform_provider_tkg.api.vcenter import VcenterClient
 from terraform_provider_tkg.framework import plan as engine
 from terraform_provider_tkg.framework.diagnostics import Diagnostics
 from terraform_provider_tkg.framework.resource import Context, PlanContext
-from terraform_provider_tkg.provider import ProviderSettings
 from terraform_provider_tkg.resources import vm_class as vc
+from terraform_provider_tkg.settings import ProviderSettings
 
 FULL = vc.Model(
     name="gpu-large",

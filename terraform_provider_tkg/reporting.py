@@ -1,5 +1,7 @@
 """API errors → Terraform diagnostics, worded one way for every resource and data source (STYLE rules 6 and 7).
 
+Shared by ``resources/`` and ``data_sources/``, hence a public module beside them rather than inside either.
+
 The summary is a lowercase verb phrase with the type and id ("creating tkg_vm_class (gpu-large)"); the detail quotes
 the server's message with the HTTP status and error type, then says what to do next. An ``Invalid`` error that names
 a wire field is attached to the Terraform attribute it came from, through the resource's ``WIRE_TO_TF_PATH`` table.
@@ -9,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from ..api import errors
-from ..framework.diagnostics import Path
-from ..framework.resource import Context
+from .api import errors
+from .framework.diagnostics import Path
+from .framework.resource import Context
 
 __all__ = ["gone", "report", "tf_path"]
 
@@ -56,13 +57,6 @@ def report(
     if step:
         detail += f"\n\n{step}"
     ctx.diagnostics.error(f"{action} {ctx.type_name} ({object_id})", detail, path)
-
-
-def known(value: Any) -> bool:
-    """True for a value that is neither null nor unknown (plan-time checks skip the others)."""
-    from ..framework.values import Unknown
-
-    return value is not None and value is not Unknown
 
 
 def gone(ctx: Context, object_id: str, what: str) -> None:

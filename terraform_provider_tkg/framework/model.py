@@ -1,9 +1,10 @@
 """Typed models over Terraform values: dataclasses with one field per attribute, nested blocks as nested dataclasses.
 
-The framework hands resources plain dicts (every attribute present, nested blocks as dicts, lists or None). Resource
-code is easier to read and type-check over dataclasses, so ``from_tf`` turns such a dict into a dataclass tree and
-``to_tf`` turns it back. A field holding a nested block says so with ``single(Cls)`` or ``many(Cls)``. Values may be
-the framework's ``Unknown`` sentinel at plan time; they pass through untouched. Generic (no TKG words).
+The framework hands resources and data sources plain dicts (every attribute present, nested blocks as dicts, lists or
+None). Their code is easier to read and type-check over dataclasses, so ``from_tf`` turns such a dict into a dataclass
+tree and ``to_tf`` turns it back. A field holding a nested block says so with ``single(Cls)`` or ``many(Cls)``; every
+other field holds an attribute value as it is (maps stay dicts, lists stay lists). Values may be the ``Unknown``
+sentinel at plan time; they pass through untouched. This is the only place Terraform values become typed objects.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
-from ..framework.values import Unknown
+from .values import Unknown
 
 __all__ = ["from_tf", "many", "single", "to_tf"]
 

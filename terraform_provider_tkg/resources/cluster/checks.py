@@ -1,0 +1,196 @@
+"""Plan-time checks of ``tkg_cluster``: version moves (no downgrade, no skipped minor) and, for values that are new
+or changed, checks against the Supervisor (release, ClusterClass, VM and storage classes bound to the namespace).
+A no-op plan makes no call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ... import clients
+from ...framework.diagnostics import Path
+from ...framework.resource import PlanContext
+from ...framework.values import Unknown, known
+from ...settings import ProviderSettings
+from .model import Model
+from .validation import version_parts
+
+if TYPE_CHECKING:
+    from ...api.supervisor import SupervisorClient
+
+__all__ = ["check_version_change", "live_checks"]
+
+_RELEASE_HINT = 'List usable releases with data "tkg_kubernetes_releases" or `kubectl get kr`.'
+
+
+def _configured_client(provider_data: Any) -> SupervisorClient | None:
+    """The Supervisor client when the provider is configured, else None (plan-time checks are then skipped)."""
+    return clients.supervisor(provider_data) if isinstance(provider_data, ProviderSettings) else None
+
+
+def check_version_change(ctx: PlanContext, prior: Model, model: Model) -> None:
+    """Refuse lowering kubernetes_version or skipping a minor release on update."""
+    old, new = prior.kubernetes_version, model.kubernetes_version
+    if not known(new) or not old or new == old or ctx.requires_replace:
+        return
+    old_parts, new_parts = version_parts(old), version_parts(str(new))
+    n = min(len(old_parts), len(new_parts))
+    if new_parts[:n] < old_parts[:n]:
+        ctx.diagnostics.error(
+            "Kubernetes version cannot be lowered",
+            f"The cluster runs {old}; {new} is older. Clusters can only be upgraded, one minor version at a time. "
+            "To go back, create a new cluster.",
+            ("kubernetes_version",),
+        )
+    elif (
+        len(new_parts) >= 2 and len(old_parts) >= 2 and new_parts[1] > old_parts[1] + 1 and new_parts[0] == old_parts[0]
+    ):
+        ctx.diagnostics.error(
+            "Kubernetes version skips a minor release",
+            f"Upgrading from {old} to {new} skips a minor version; upgrade to "
+            f"v{old_parts[0]}.{old_parts[1] + 1}.x first.",
+            ("kubernetes_version",),
+        )
+
+
+def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model: Model) -> None:
+    """Checks against the Supervisor for values that are new or changed (no calls on a no-op plan)."""
+
+    def changed(get: Any) -> bool:
+        try:
+            return prior is None or get(prior) != get(model)
+        except (AttributeError, IndexError, TypeError):
+            return True
+
+    wanted_version = changed(lambda m: m.kubernetes_version)
+    vm_paths = _class_paths(model, "vm_class")
+    sc_paths = _class_paths(model, "storage_class")
+    vm_paths = [
+        (p, v) for p, v in vm_paths if prior is None or v not in [x for _, x in _class_paths(prior, "vm_class")]
+    ]
+    sc_paths = [
+        (p, v) for p, v in sc_paths if prior is None or v not in [x for _, x in _class_paths(prior, "storage_class")]
+    ]
+    class_changed = changed(lambda m: m.cluster_class)
+    if not (wanted_version or vm_paths or sc_paths or class_changed):
+        return
+    client = _configured_client(provider_data)
+    if client is None:
+        return  # provider not configured (e.g. values unknown until apply): the server checks at apply
+    from ...api import errors
+
+    try:
+        if wanted_version:
+            if known(model.kubernetes_version):
+                _check_release(ctx, client, str(model.kubernetes_version))
+            else:
+                ctx.diagnostics.warning(
+                    "Kubernetes version not checked",
+                    "kubernetes_version is not known until apply, so it was not checked against the Supervisor's "
+                    "releases at plan time.",
+                    ("kubernetes_version",),
+                )
+        if not (vm_paths or sc_paths or class_changed):
+            return
+        if not known(model.namespace):
+            ctx.diagnostics.warning(
+                "VM and storage classes not checked",
+                "namespace is not known until apply, so vm_class, storage_class and cluster_class were not checked "
+                "at plan time.",
+                ("namespace",),
+            )
+            return
+        if not client.namespace_exists(model.namespace):
+            ctx.diagnostics.warning(
+                "VM and storage classes not checked",
+                f"The vSphere Namespace {model.namespace!r} does not exist yet (it may be created by this apply), "
+                "so vm_class, storage_class and cluster_class could not be checked at plan time.",
+                ("namespace",),
+            )
+            return
+        if class_changed and known(model.cluster_class):
+            classes = client.list_cluster_classes(model.namespace)
+            if model.cluster_class not in classes:
+                ctx.diagnostics.error(
+                    "Unknown ClusterClass",
+                    f"ClusterClass {model.cluster_class!r} is not available in namespace {model.namespace!r}; "
+                    f"available: {', '.join(classes) or 'none'}.",
+                    ("cluster_class",),
+                )
+        _check_bound(
+            ctx,
+            vm_paths,
+            client.list_vm_classes(model.namespace) if vm_paths else [],
+            model.namespace,
+            "VM class",
+            "Bind it to the namespace (tkg_supervisor_namespace.vm_classes).",
+        )
+        _check_bound(
+            ctx,
+            sc_paths,
+            client.list_storage_classes(model.namespace) if sc_paths else [],
+            model.namespace,
+            "storage class",
+            "Add its storage policy to the namespace (tkg_supervisor_namespace storage_policy).",
+        )
+    except errors.ApiError as exc:
+        ctx.diagnostics.warning(
+            "Supervisor checks skipped",
+            f"Could not check this cluster's settings against the Supervisor at plan time: {exc.describe()}",
+        )
+
+
+def _class_paths(model: Model, attr: str) -> list[tuple[Path, Any]]:
+    """(path, value) of every place a VM class (``attr='vm_class'``) or storage class is named."""
+    found: list[tuple[Path, Any]] = [((attr,), getattr(model, attr))]
+    cp = model.control_plane
+    if cp is not None and cp is not Unknown:
+        found.append((("control_plane", attr), getattr(cp, attr)))
+        if attr == "storage_class" and isinstance(cp.volume, list):
+            found += [(("control_plane", "volume", i, attr), v.storage_class) for i, v in enumerate(cp.volume)]
+    for i, pool in enumerate(model.node_pool if isinstance(model.node_pool, list) else []):
+        found.append((("node_pool", i, attr), getattr(pool, attr)))
+        if attr == "storage_class" and isinstance(pool.volume, list):
+            found += [(("node_pool", i, "volume", j, attr), v.storage_class) for j, v in enumerate(pool.volume)]
+    if attr == "storage_class":
+        st = model.storage
+        if st is not None and st is not Unknown:
+            found.append((("storage", "default_class"), st.default_class))
+            if isinstance(st.classes, list):
+                found += [(("storage", "classes"), c) for c in st.classes]
+    return [(p, v) for p, v in found if v is not None]
+
+
+def _check_bound(
+    ctx: PlanContext, paths: list[tuple[Path, Any]], available: list[str], namespace: str, what: str, hint: str
+) -> None:
+    for path, value in paths:
+        if value is Unknown:
+            ctx.diagnostics.warning(
+                f"{what.capitalize()} not checked",
+                f"The {what} is not known until apply, so it was not checked.",
+                path,
+            )
+        elif value not in available:
+            ctx.diagnostics.error(
+                f"{what.capitalize()} not available in namespace {namespace}",
+                f"{what.capitalize()} {value!r} is not bound to vSphere Namespace {namespace!r}; available: "
+                f"{', '.join(available) or 'none'}. {hint}",
+                path,
+            )
+
+
+def _check_release(ctx: PlanContext, client: SupervisorClient, version: str) -> None:
+    from ...api import supervisor
+
+    releases = client.list_releases()
+    matches = supervisor.matching_releases(version, releases)
+    usable = [r for r in matches if supervisor.release_usable(r)]
+    if usable:
+        return
+    names = ", ".join(r.metadata.name for r in releases if supervisor.release_usable(r)) or "none"
+    if matches:
+        why = "; ".join(f"{r.metadata.name}: {supervisor.release_problem(r)}" for r in matches)
+        detail = f"Release {version!r} exists but cannot be used ({why}). Usable: {names}. {_RELEASE_HINT}"
+    else:
+        detail = f"No Kubernetes release on the Supervisor matches {version!r}. Usable: {names}. {_RELEASE_HINT}"
+    ctx.diagnostics.error("Kubernetes release not available", detail, ("kubernetes_version",))

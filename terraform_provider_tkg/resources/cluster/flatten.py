@@ -1,0 +1,382 @@
+"""Flatten: a Cluster read from the Supervisor → the ``tkg_cluster`` model.
+
+This is where "zero spurious diffs" is earned: the server defaults variables, the release resolver rewrites
+``spec.topology.version`` and adds a label and a ``TKR_DATA`` variable, and lists come back in any order. ``from_api``
+reads back only what the user declared (variables and labels by name, pools by name, versions by release), keeping
+the user's spelling whenever the server's value means the same thing; anything the user declared that changed on the
+server shows up as drift.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, TKR_LABEL
+from ...api.releases import designates, name_form
+from ...framework import durations
+from ...framework.diagnostics import Key, Path
+from .expand import cluster_variables
+from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
+from .wire import (
+    CNI_ANNOTATION,
+    DEFAULTED_VARIABLES,
+    MANAGED_VARIABLES,
+    OWNER_ANNOTATION,
+    SYSTEM_KEY,
+    SYSTEM_VARIABLES,
+    VAR_CP_VOLUMES,
+    VAR_DEFAULT_STORAGE_CLASS,
+    VAR_POOL_LABELS,
+    VAR_POOL_TAINTS,
+    VAR_POOL_VOLUMES,
+    VAR_PROXY,
+    VAR_STORAGE_CLASS,
+    VAR_STORAGE_CLASSES,
+    VAR_TRUST,
+    VAR_VM_CLASS,
+)
+
+if TYPE_CHECKING:
+    from ...api import k8s_models as k8s
+
+__all__ = ["WIRE_TO_TF_PATH", "from_api", "keep_duration", "same_release", "tf_path", "trusted_ca_pems"]
+
+
+def same_release(written: str, wire_version: str, tkr_label: str | None) -> bool:
+    """Whether the server's resolved release is what ``written`` asked for (a name, a version or a prefix)."""
+    if written in (wire_version, tkr_label):
+        return True
+    for candidate in (tkr_label, name_form(wire_version) if wire_version else None):
+        if candidate and designates(written, candidate):
+            return True
+    # The resolver rewrote a release name to its Kubernetes version (``v1.31.4---vmware.1-fips-vkr.3`` →
+    # ``v1.31.4+vmware.1-fips``): the wire version, in name form, is a prefix of the name.
+    wire_name = name_form(wire_version)
+    return bool(wire_name) and designates(wire_name, name_form(written))
+
+
+def _read_version(obj: k8s.Cluster, prior: str | None) -> str:
+    topology = obj.spec.topology
+    wire = topology.version if topology else ""
+    label = (obj.metadata.labels or {}).get(TKR_LABEL)
+    if prior and same_release(prior, wire, label):
+        return prior
+    return label or wire
+
+
+def _keep_order(values: list[Any] | None, prior: list[Any] | None) -> list[Any] | None:
+    """``values``, but in ``prior``'s order when both hold the same elements (servers may reorder lists)."""
+    if values is None or prior is None:
+        return values
+    if sorted(map(str, values)) == sorted(map(str, prior)):
+        return list(prior)
+    return values
+
+
+def keep_duration(value: str | None, prior: str | None) -> str | None:
+    """The user's spelling of a duration when the server's (``5m0s``) means the same."""
+    if value is None or prior is None:
+        return value
+    try:
+        return prior if durations.parse(value) == durations.parse(prior) else value
+    except ValueError:
+        return value
+
+
+def _capacity_gib(capacity: Any) -> int:
+    text = capacity.get("storage") if isinstance(capacity, dict) else capacity
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(Gi|Mi|Ti|G|M|T)?", str(text or "").strip())
+    if not match:
+        return 0
+    number, unit = float(match.group(1)), match.group(2) or ""
+    factor = {"Gi": 1, "Ti": 1024, "Mi": 1 / 1024, "G": 1e9 / 2**30, "T": 1e12 / 2**30, "M": 1e6 / 2**30, "": 1 / 2**30}
+    return round(number * factor[unit])
+
+
+def _read_volumes(wire: Any, prior: list[Volume]) -> list[Volume]:
+    volumes = [
+        Volume(
+            name=str(v.get("name", "")),
+            mount_path=str(v.get("mountPath", "")),
+            capacity_gib=_capacity_gib(v.get("capacity")),
+            storage_class=v.get("storageClass"),
+        )
+        for v in (wire if isinstance(wire, list) else [])
+        if isinstance(v, dict)
+    ]
+    return _by_prior(volumes, prior, lambda v: v.name)
+
+
+def _by_prior(items: list[Any], prior: list[Any], key: Any) -> list[Any]:
+    """``items`` ordered like ``prior`` (matched by ``key``), items the prior does not know appended."""
+    order = {key(p): i for i, p in enumerate(prior)}
+    return sorted(items, key=lambda x: order.get(key(x), len(order)))
+
+
+def _overrides(variables: Any) -> dict[str, Any]:
+    return {v.name: v.value for v in ((variables.overrides if variables else None) or [])}
+
+
+def _read_map(server: dict[str, str] | None, prior: dict[str, str] | None, importing: bool) -> dict[str, str] | None:
+    """Only the keys the user declared are managed; on import, every key the platform did not add."""
+    server = server or {}
+    if importing:
+        found = {k: v for k, v in server.items() if not SYSTEM_KEY.match(k)}
+        return found or None
+    if prior is None:
+        return None
+    return {k: server[k] for k in prior if k in server}
+
+
+def _empty_as_prior(value: Any, prior: Any) -> Any:
+    """An empty collection reads as the user wrote it: null when they left it out, empty when they wrote it empty."""
+    if value:
+        return value
+    return None if prior is None else type(prior)()
+
+
+def _read_pool(md: k8s.MachineDeploymentTopology, prior: NodePool | None) -> NodePool:
+    overrides = _overrides(md.variables)
+    annotations = (md.metadata.annotations if md.metadata else None) or {}
+    autoscaler = None
+    if AUTOSCALER_MIN in annotations or AUTOSCALER_MAX in annotations:
+        autoscaler = Autoscaler(
+            min_size=int(annotations.get(AUTOSCALER_MIN) or 0), max_size=int(annotations.get(AUTOSCALER_MAX) or 0)
+        )
+    labels = {
+        str(x.get("key")): str(x.get("value", "")) for x in overrides.get(VAR_POOL_LABELS) or [] if isinstance(x, dict)
+    }
+    taints = [
+        Taint(key=str(x.get("key", "")), value=x.get("value"), effect=str(x.get("effect", "")))
+        for x in overrides.get(VAR_POOL_TAINTS) or []
+        if isinstance(x, dict)
+    ]
+    prior_taints = prior.taint if prior else []
+    return NodePool(
+        name=md.name,
+        replicas=None if autoscaler is not None else md.replicas,
+        vm_class=overrides.get(VAR_VM_CLASS),
+        storage_class=overrides.get(VAR_STORAGE_CLASS),
+        failure_domain=md.failureDomain,
+        labels=_empty_as_prior(labels, prior.labels if prior else None),
+        autoscaler=autoscaler,
+        taint=_by_prior(taints, prior_taints, lambda x: (x.key, x.effect)),
+        volume=_read_volumes(overrides.get(VAR_POOL_VOLUMES), prior.volume if prior else []),
+    )
+
+
+def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: bool) -> dict[str, str] | None:
+    topology = obj.spec.topology
+    server = {v.name: v.value for v in ((topology.variables if topology else None) or [])}
+    if importing:
+        names = [
+            n
+            for n in server
+            if n not in MANAGED_VARIABLES and n not in SYSTEM_VARIABLES and server[n] != DEFAULTED_VARIABLES.get(n)
+        ]
+    elif prior is None:
+        return None
+    else:
+        names = [n for n in prior if n in server]
+    out: dict[str, str] = {}
+    for name in names:
+        old = (prior or {}).get(name)
+        try:
+            same = old is not None and json.loads(old) == server[name]
+        except ValueError:
+            same = False
+        out[name] = old if same and old is not None else json.dumps(server[name], sort_keys=True)
+    if importing and not out:
+        return None
+    return out
+
+
+def _read_network(
+    obj: k8s.Cluster, prior: Network | None, importing: bool, pems: dict[str, str] | None
+) -> Network | None:
+    cn = obj.spec.clusterNetwork
+    pods = (cn.pods.cidrBlocks if cn and cn.pods else None) or None
+    services = (cn.services.cidrBlocks if cn and cn.services else None) or None
+    domain = cn.serviceDomain if cn else None
+    # Server defaults of the cluster network are not the user's: read them back only when the user set them.
+    take = importing or prior is not None
+    p = prior or Network()
+    proxy_wire = obj.variable(VAR_PROXY)
+    proxy = None
+    if isinstance(proxy_wire, dict):
+        proxy = Proxy(
+            http_proxy=proxy_wire.get("httpProxy"),
+            https_proxy=proxy_wire.get("httpsProxy"),
+            no_proxy=_keep_order(proxy_wire.get("noProxy"), p.proxy.no_proxy if p.proxy else None),
+        )
+    trust = obj.variable(VAR_TRUST)
+    prior_pems = {ca.name: ca.pem for ca in p.trusted_ca}
+    cas = [
+        TrustedCa(
+            name=str(x.get("name")), pem=(pems or {}).get(str(x.get("name"))) or prior_pems.get(str(x.get("name")), "")
+        )
+        for x in ((trust or {}).get("additionalTrustedCAs") or [] if isinstance(trust, dict) else [])
+        if isinstance(x, dict) and x.get("name")
+    ]
+    cni = (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
+    network = Network(
+        pods_cidr_blocks=_keep_order(pods, p.pods_cidr_blocks)
+        if take and (importing or p.pods_cidr_blocks is not None)
+        else None,
+        services_cidr_blocks=(
+            _keep_order(services, p.services_cidr_blocks)
+            if take and (importing or p.services_cidr_blocks is not None)
+            else None
+        ),
+        service_domain=domain if take and (importing or p.service_domain is not None) else None,
+        cni=cni if take and (importing or p.cni is not None) else None,
+        proxy=proxy,
+        trusted_ca=_by_prior(cas, p.trusted_ca, lambda x: x.name),
+    )
+    if prior is None and network == Network():
+        return None
+    return network
+
+
+def _read_control_plane(obj: k8s.Cluster, prior: ControlPlane | None) -> ControlPlane | None:
+    topology = obj.spec.topology
+    cp = topology.controlPlane if topology else None
+    overrides = _overrides(cp.variables if cp else None)
+    block = ControlPlane(
+        replicas=(cp.replicas if cp and cp.replicas is not None else 1),
+        vm_class=overrides.get(VAR_VM_CLASS),
+        storage_class=overrides.get(VAR_STORAGE_CLASS),
+        node_drain_timeout=keep_duration(
+            cp.nodeDrainTimeout if cp else None, prior.node_drain_timeout if prior else None
+        ),
+        volume=_read_volumes(obj.variable(VAR_CP_VOLUMES), prior.volume if prior else []),
+    )
+    if prior is None and block == ControlPlane():
+        return None
+    return block
+
+
+def _read_storage(obj: k8s.Cluster, prior: Storage | None) -> Storage | None:
+    classes = obj.variable(VAR_STORAGE_CLASSES)
+    storage = Storage(
+        classes=_keep_order(list(classes), prior.classes if prior else None)
+        if isinstance(classes, list) and classes
+        else None,
+        default_class=obj.variable(VAR_DEFAULT_STORAGE_CLASS),
+    )
+    if storage == Storage():
+        return None if prior is None else Storage(classes=None if prior.classes is None else [], default_class=None)
+    return storage
+
+
+def _conditions(obj: k8s.Cluster) -> list[dict[str, Any]]:
+    return [
+        {"type": c.type, "status": c.status, "reason": c.reason, "message": c.message}
+        for c in ((obj.status.conditions if obj.status else None) or [])
+    ]
+
+
+def from_api(
+    obj: k8s.Cluster,
+    prior: Model | None,
+    *,
+    kubeconfig: str | None = None,
+    trusted_ca_pems: dict[str, str] | None = None,
+) -> Model:
+    """The Terraform model of a Cluster, reading back only what ``prior`` (the plan, or the state) declared.
+
+    ``prior`` None, or a prior without ``kubernetes_version`` (right after ``terraform import``), means importing:
+    everything the user could have written is read, minus what the platform adds by itself.
+    """
+    importing = prior is None or not prior.kubernetes_version
+    p = prior or Model()
+    topology = obj.spec.topology
+    ready = obj.status.condition("Ready") if obj.status else None
+    endpoint = obj.spec.controlPlaneEndpoint
+    mds = (topology.workers.machineDeployments if topology and topology.workers else None) or []
+    prior_pools = {pool.name: pool for pool in p.node_pool}
+    pools = _by_prior([_read_pool(md, prior_pools.get(md.name)) for md in mds], p.node_pool, lambda x: x.name)
+    annotations = {
+        k: v for k, v in (obj.metadata.annotations or {}).items() if k not in (OWNER_ANNOTATION, CNI_ANNOTATION)
+    }
+    return Model(
+        id=f"{obj.metadata.namespace}/{obj.metadata.name}",
+        name=obj.metadata.name,
+        namespace=obj.metadata.namespace or p.namespace,
+        cluster_class=(topology.class_ if topology else None) or p.cluster_class,
+        kubernetes_version=_read_version(obj, p.kubernetes_version),
+        vm_class=obj.variable(VAR_VM_CLASS),
+        storage_class=obj.variable(VAR_STORAGE_CLASS),
+        labels=_read_map(obj.metadata.labels, p.labels, importing),
+        annotations=_read_map(annotations, p.annotations, importing),
+        variables=_read_variables(obj, p.variables, importing),
+        wait_for_ready=p.wait_for_ready if p.wait_for_ready is not None else True,
+        phase=obj.status.phase if obj.status else None,
+        ready=ready is not None and ready.status == "True",
+        api_endpoint=f"https://{endpoint.host}:{endpoint.port or 6443}" if endpoint and endpoint.host else None,
+        conditions=_conditions(obj),
+        kubeconfig=kubeconfig if kubeconfig is not None else p.kubeconfig,
+        control_plane=_read_control_plane(obj, p.control_plane if not importing else None),
+        node_pool=pools,
+        network=_read_network(obj, p.network, importing, trusted_ca_pems),
+        storage=_read_storage(obj, p.storage),
+        timeouts=p.timeouts,
+    )
+
+
+# Wire field (as the API names it in an Invalid error) → Terraform attribute path.
+WIRE_TO_TF_PATH: dict[str, Path] = {
+    "metadata.name": ("name",),
+    "metadata.namespace": ("namespace",),
+    "metadata.labels": ("labels",),
+    "metadata.annotations": ("annotations",),
+    "spec.topology.class": ("cluster_class",),
+    "spec.topology.version": ("kubernetes_version",),
+    "spec.topology.controlPlane.replicas": ("control_plane", "replicas"),
+    "spec.topology.controlPlane.nodeDrainTimeout": ("control_plane", "node_drain_timeout"),
+    "spec.clusterNetwork": ("network",),
+    "spec.clusterNetwork.pods.cidrBlocks": ("network", "pods_cidr_blocks"),
+    "spec.clusterNetwork.services.cidrBlocks": ("network", "services_cidr_blocks"),
+    "spec.clusterNetwork.serviceDomain": ("network", "service_domain"),
+    "spec.topology.variables": ("variables",),
+}
+_POOL_FIELD = re.compile(r"^spec\.topology\.workers\.machineDeployments\[(\d+)\](?:\.(name|replicas|failureDomain))?")
+_POOL_ATTR = {"name": "name", "replicas": "replicas", "failureDomain": "failure_domain", None: None}
+
+
+def tf_path(field: str | None, model: Model) -> Path | None:
+    """The Terraform path for a wire field named in an API error (None when it maps to nothing precise)."""
+    if not field:
+        return None
+    match = _POOL_FIELD.match(field)
+    if match:
+        index = int(match.group(1))
+        attr = _POOL_ATTR.get(match.group(2))
+        return ("node_pool", index, attr) if attr else ("node_pool", index)
+    variable = re.match(r"^spec\.topology\.variables\[(\d+)\]", field)
+    if variable:
+        names = [n for n, _ in cluster_variables(model)]
+        index = int(variable.group(1))
+        name = names[index] if index < len(names) else ""
+        hints = {VAR_VM_CLASS: ("vm_class",), VAR_STORAGE_CLASS: ("storage_class",)}
+        if name in hints:
+            return hints[name]
+        if name in (model.variables or {}):
+            return ("variables", Key(name))
+        return ("variables",)
+    field = re.sub(r"\[\d+\]$", "", field)
+    return WIRE_TO_TF_PATH.get(field)
+
+
+def trusted_ca_pems(secret: k8s.Secret | None) -> dict[str, str]:
+    """name → PEM from the trusted-CA Secret (undoing the double base64)."""
+    out: dict[str, str] = {}
+    for name, value in ((secret.data if secret else None) or {}).items():
+        try:
+            out[name] = base64.b64decode(base64.b64decode(value)).decode()
+        except ValueError:
+            continue
+    return out

@@ -1,0 +1,311 @@
+"""``tkg_cluster`` CRUD: validate and plan hooks, create / read / update / delete / import against the Supervisor."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ... import clients, reporting
+from ...framework import logs, validators
+from ...framework.model import from_tf, to_tf
+from ...framework.resource import Context, PlanContext, Resource, Timeouts
+from ...framework.values import Unknown, known
+from .checks import check_version_change, live_checks
+from .expand import as_int, to_api, trust_secret
+from .flatten import from_api, tf_path, trusted_ca_pems
+from .model import TYPE_NAME, Model, label
+from .patch import update_patch
+from .schema import SCHEMA
+from .validation import validate
+from .wire import OWNER_ANNOTATION, OWNER_VALUE, TRUST_SECRET_SUFFIX
+
+if TYPE_CHECKING:
+    from ...api.supervisor import SupervisorClient
+
+__all__ = ["ClusterResource"]
+
+log = logging.getLogger(__name__)
+
+
+def _pools_to_wait_for(model: Model) -> dict[str, int | None]:
+    return {p.name: (None if p.autoscaler is not None else as_int(p.replicas)) for p in model.node_pool}
+
+
+class ClusterResource(Resource):
+    type_name = TYPE_NAME
+    schema = SCHEMA
+    timeouts = Timeouts(create=3600, update=3600, delete=1800)
+
+    # -- validate / plan ----------------------------------------------------------------------------------------
+
+    def validate(self, ctx: Context, config: dict[str, Any]) -> None:
+        for path, summary, detail in validate(from_tf(Model, config)):
+            ctx.diagnostics.error(summary, detail, path)
+        name = config.get("name")
+        if isinstance(name, str) and len(name) > 41:
+            ctx.diagnostics.warning(
+                "Long cluster name",
+                f"{name!r} has {len(name)} characters; Supervisors before vSphere 8.0 U3 never finish provisioning "
+                "clusters whose names are longer than 41 characters.",
+                ("name",),
+            )
+
+    def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
+        if known(planned.get("namespace")) and known(planned.get("name")):
+            planned["id"] = f"{planned['namespace']}/{planned['name']}"
+        prior = from_tf(Model, ctx.prior) if ctx.prior is not None else None
+        model = from_tf(Model, planned)
+        if prior is not None:
+            real_changes = [p for p in ctx.changed if p[:1] not in (("wait_for_ready",), ("timeouts",))]
+            if real_changes and not ctx.requires_replace:
+                for name in ("phase", "ready", "conditions"):
+                    planned[name] = Unknown
+            check_version_change(ctx, prior, model)
+        if ctx.diagnostics.has_errors:
+            return planned
+        live_checks(ctx, self.provider_data, prior, model)
+        return planned
+
+    # -- CRUD ---------------------------------------------------------------------------------------------------
+
+    def _client(self, ctx: Context) -> SupervisorClient | None:
+        settings = clients.settings_or_error(ctx, self.provider_data)
+        return clients.supervisor(settings) if settings is not None else None
+
+    def _api_error(self, ctx: Context, verb: str, model: Model, exc: Exception) -> None:
+        from ...api import errors
+
+        detail = exc.describe() if isinstance(exc, errors.ApiError) else str(exc)
+        path = tf_path(exc.field, model) if isinstance(exc, errors.ApiError) else None
+        ctx.diagnostics.error(f"{verb} {TYPE_NAME} ({label(model)})", detail, path)
+
+    def _wait_error(self, ctx: Context, verb: str, model: Model, exc: Any) -> Model:
+        """The partial state of a failed or timed-out wait, with an error quoting the cluster's conditions."""
+        from ...api import errors, supervisor
+
+        last = exc.last
+        if isinstance(exc, errors.WaitFailed):
+            summary = f"{verb} {TYPE_NAME} ({label(model)}): provisioning failed"
+            lead = "The cluster reported a failure: " + "; ".join(exc.messages)
+        elif isinstance(exc, errors.WaitCancelled):
+            summary = f"{verb} {TYPE_NAME} ({label(model)}): interrupted"
+            lead = "Terraform was interrupted while waiting for the cluster."
+        else:
+            summary = f"{verb} {TYPE_NAME} ({label(model)}): timed out"
+            lead = f"The cluster was not ready within the {verb.removesuffix('ing')} timeout ({exc.message})."
+        state = from_api(last, model) if last is not None else model
+        conditions = supervisor.conditions_summary(last) if last is not None else "the cluster was never read back"
+        ctx.diagnostics.error(
+            summary,
+            f"{lead}\nLast seen: {conditions}.\nThe cluster is kept in state and marked tainted; the next apply "
+            "replaces it. Raise timeouts or fix the cause (VM class, storage, release) first.",
+        )
+        return state
+
+    def _kubeconfig(self, client: SupervisorClient, model: Model) -> str | None:
+        from ...api import errors
+
+        try:
+            kubeconfig = client.get_kubeconfig(model.namespace, model.name)
+        except errors.NotFound:
+            return None
+        logs.register_secret(kubeconfig)
+        return kubeconfig
+
+    def _pems(self, client: SupervisorClient, model: Model) -> dict[str, str] | None:
+        from ...api import errors
+
+        if model.network is None or not model.network.trusted_ca:
+            return None
+        try:
+            return trusted_ca_pems(client.get_secret(model.namespace, f"{model.name}{TRUST_SECRET_SUFFIX}"))
+        except errors.NotFound:
+            return {}
+
+    def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
+        from ...api import errors
+
+        model = from_tf(Model, planned)
+        with logs.resource_context(TYPE_NAME, label(model)):
+            client = self._client(ctx)
+            if client is None:
+                return None
+            tag = f"[{TYPE_NAME} {label(model)}]"
+            try:
+                secret = trust_secret(model)
+                if secret is not None:
+                    client.apply_secret(secret)
+                try:
+                    obj = client.create_cluster(to_api(model))
+                    log.info(
+                        "%s created; Supervisor resolved version %s",
+                        tag,
+                        obj.spec.topology.version if obj.spec.topology else "?",
+                    )
+                except errors.AlreadyExists:
+                    existing = client.get_cluster(model.namespace, model.name)
+                    if (existing.metadata.annotations or {}).get(OWNER_ANNOTATION) != OWNER_VALUE:
+                        ctx.diagnostics.error(
+                            f"creating {TYPE_NAME} ({label(model)}): already exists",
+                            f"A cluster named {model.name!r} already exists in namespace {model.namespace!r} and was "
+                            "not created by this provider. Import it to manage it "
+                            f"(terraform import {TYPE_NAME}.<name> {label(model)}), or choose another name.",
+                            ("name",),
+                        )
+                        return None
+                    log.warning(
+                        "%s already exists and carries this provider's ownership annotation: adopting it "
+                        "(an earlier create's response was lost)",
+                        tag,
+                    )
+                    obj = client.update_cluster(
+                        model.namespace, model.name, lambda cur: update_patch(cur, model, model)
+                    )
+            except errors.ApiError as exc:
+                self._api_error(ctx, "creating", model, exc)
+                return None
+            state = from_api(obj, model)
+            if model.wait_for_ready:
+                try:
+                    obj = client.wait_cluster_ready(
+                        model.namespace,
+                        model.name,
+                        pools=_pools_to_wait_for(model),
+                        deadline=ctx.deadline,
+                        stop=ctx.stop,
+                        logger=log,
+                    )
+                except errors.WaitTimeout as exc:
+                    return to_tf(self._wait_error(ctx, "creating", model, exc))
+                except errors.ApiError as exc:
+                    self._api_error(ctx, "creating", model, exc)
+                    return to_tf(state)
+            try:
+                return to_tf(
+                    from_api(
+                        obj,
+                        model,
+                        kubeconfig=self._kubeconfig(client, model),
+                        trusted_ca_pems=self._pems(client, model),
+                    )
+                )
+            except errors.ApiError as exc:
+                self._api_error(ctx, "creating", model, exc)
+                return to_tf(from_api(obj, model))
+
+    def read(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        from ...api import errors
+
+        model = from_tf(Model, state)
+        with logs.resource_context(TYPE_NAME, label(model)):
+            client = self._client(ctx)
+            if client is None:
+                return state
+            try:
+                obj = client.get_cluster(model.namespace, model.name)
+            except errors.NotFound:
+                reporting.gone(ctx, label(model), "cluster")
+                return None
+            except errors.ApiError as exc:
+                self._api_error(ctx, "reading", model, exc)
+                return state
+            importing = not model.kubernetes_version
+            basis = from_api(obj, model) if importing else model
+            try:
+                read = from_api(
+                    obj, model, kubeconfig=self._kubeconfig(client, model), trusted_ca_pems=self._pems(client, basis)
+                )
+            except errors.ApiError as exc:
+                self._api_error(ctx, "reading", model, exc)
+                return state
+            return to_tf(read)
+
+    def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
+        from ...api import errors
+
+        before, model = from_tf(Model, prior), from_tf(Model, planned)
+        with logs.resource_context(TYPE_NAME, label(model)):
+            client = self._client(ctx)
+            if client is None:
+                return prior
+            try:
+                self._sync_trust_secret(client, before, model)
+                obj = client.update_cluster(model.namespace, model.name, lambda cur: update_patch(cur, before, model))
+            except errors.NotFound:
+                return None
+            except errors.ApiError as exc:
+                self._api_error(ctx, "updating", model, exc)
+                return prior
+            if model.wait_for_ready:
+                try:
+                    obj = client.wait_cluster_settled(
+                        model.namespace,
+                        model.name,
+                        generation=obj.metadata.generation or 0,
+                        pools=_pools_to_wait_for(model),
+                        deadline=ctx.deadline,
+                        stop=ctx.stop,
+                        logger=log,
+                    )
+                except errors.WaitTimeout as exc:
+                    return to_tf(self._wait_error(ctx, "updating", model, exc))
+                except errors.ApiError as exc:
+                    self._api_error(ctx, "updating", model, exc)
+                    return to_tf(from_api(obj, model))
+            # The kubeconfig does not change on update; the planned (prior) value stays until the next refresh.
+            return to_tf(from_api(obj, model, trusted_ca_pems=self._pems(client, model)))
+
+    def _sync_trust_secret(self, client: SupervisorClient, before: Model, model: Model) -> None:
+        from ...api import errors
+
+        old, new = trust_secret(before), trust_secret(model)
+        if new is not None and (old is None or old.data != new.data):
+            client.apply_secret(new)
+        elif new is None and old is not None:
+            try:
+                client.delete_secret(model.namespace, old.metadata.name)
+            except errors.NotFound:
+                pass
+
+    def delete(self, ctx: Context, state: dict[str, Any]) -> None:
+        from ...api import errors
+
+        model = from_tf(Model, state)
+        with logs.resource_context(TYPE_NAME, label(model)):
+            client = self._client(ctx)
+            if client is None:
+                return
+            try:
+                client.delete_cluster(model.namespace, model.name)
+                log.info("[%s %s] deleting", TYPE_NAME, label(model))
+                client.wait_cluster_deleted(
+                    model.namespace, model.name, deadline=ctx.deadline, stop=ctx.stop, logger=log
+                )
+            except errors.NotFound:
+                pass
+            except errors.WaitTimeout as exc:
+                ctx.diagnostics.error(
+                    f"deleting {TYPE_NAME} ({label(model)}): not gone yet",
+                    f"The cluster is still being deleted ({exc.message}). It stays in state; run terraform destroy "
+                    "again to keep waiting, or raise timeouts.delete.",
+                )
+                return
+            except errors.ApiError as exc:
+                self._api_error(ctx, "deleting", model, exc)
+                return
+            if model.network is not None and model.network.trusted_ca:
+                try:
+                    client.delete_secret(model.namespace, f"{model.name}{TRUST_SECRET_SUFFIX}")
+                except errors.ApiError:
+                    pass
+
+    def import_(self, ctx: Context, import_id: str) -> dict[str, Any] | None:
+        parts = import_id.split("/")
+        if len(parts) != 2 or not all(parts) or any(validators.dns1123_label(p) for p in parts):
+            ctx.diagnostics.error(
+                f"importing {TYPE_NAME}: invalid ID {import_id!r}",
+                'Expected "<namespace>/<name>", e.g. terraform import tkg_cluster.prod demo-ns/prod-1.',
+            )
+            return None
+        namespace, name = parts
+        return to_tf(Model(id=import_id, name=name, namespace=namespace, cluster_class=None, wait_for_ready=True))

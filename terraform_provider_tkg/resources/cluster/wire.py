@@ -1,0 +1,67 @@
+"""The Cluster API vocabulary this resource writes and reads: ClusterClass variable names and the keys of the labels
+and annotations it sets or skips. Terraform names live in ``model``/``schema``; this module holds only wire names.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CNI_ANNOTATION",
+    "CP_OVERRIDES",
+    "DEFAULTED_VARIABLES",
+    "DEFAULT_CLUSTER_CLASS",
+    "MANAGED_VARIABLES",
+    "NODE_POOL_CLASS",
+    "OWNER_ANNOTATION",
+    "OWNER_VALUE",
+    "POOL_OVERRIDES",
+    "SYSTEM_KEY",
+    "SYSTEM_VARIABLES",
+    "TRUST_SECRET_SUFFIX",
+]
+
+DEFAULT_CLUSTER_CLASS = "tanzukubernetescluster"
+NODE_POOL_CLASS = "node-pool"
+
+# ClusterClass variables (reference §3.2, the schema of ``tanzukubernetescluster`` / ``builtin-generic-v3.1.0``).
+VAR_VM_CLASS = "vmClass"
+VAR_STORAGE_CLASS = "storageClass"
+VAR_CP_VOLUMES = "controlPlaneVolumes"
+VAR_POOL_VOLUMES = "nodePoolVolumes"
+VAR_POOL_LABELS = "nodePoolLabels"
+VAR_POOL_TAINTS = "nodePoolTaints"
+VAR_STORAGE_CLASSES = "storageClasses"
+VAR_DEFAULT_STORAGE_CLASS = "defaultStorageClass"
+VAR_PROXY = "proxy"
+VAR_TRUST = "trust"
+VAR_TKR_DATA = "TKR_DATA"
+# Cluster-level variables this resource writes from typed attributes (the ``variables`` map may not name them).
+MANAGED_VARIABLES = (
+    VAR_VM_CLASS,
+    VAR_STORAGE_CLASS,
+    VAR_CP_VOLUMES,
+    VAR_STORAGE_CLASSES,
+    VAR_DEFAULT_STORAGE_CLASS,
+    VAR_PROXY,
+    VAR_TRUST,
+)
+CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
+POOL_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS, VAR_POOL_LABELS, VAR_POOL_TAINTS, VAR_POOL_VOLUMES)
+# Variables the server adds or defaults by itself: never imported into ``variables``.
+SYSTEM_VARIABLES = (VAR_TKR_DATA,)
+DEFAULTED_VARIABLES = {"controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90}}
+
+# Set on every Cluster this provider creates. A create whose response was lost adopts an existing Cluster only when it
+# carries this annotation; any other Cluster of the same name belongs to someone else and must be imported explicitly.
+OWNER_ANNOTATION = "tkg-oss.io/managed-by"
+OWNER_VALUE = "terraform-provider-tkg"
+# The CNI choice. The real Supervisor selects a CNI through a ClusterBootstrap object (``spec.cni.refName``) that
+# tkg-sim does not serve; the provider records the choice in this annotation of its own and never changes it in place.
+CNI_ANNOTATION = "tkg-oss.io/cni"
+TRUST_SECRET_SUFFIX = "-user-trusted-ca-secret"
+# Label/annotation keys the platform sets: never imported into ``labels``/``annotations``.
+SYSTEM_KEY = re.compile(
+    r"^(run\.tanzu\.vmware\.com/|cluster\.x-k8s\.io/|topology\.cluster\.x-k8s\.io/|kubernetes\.vmware\.com/|"
+    r"kubectl\.kubernetes\.io/|tkg-oss\.io/|tkg\.tanzu\.vmware\.com/)"
+)
