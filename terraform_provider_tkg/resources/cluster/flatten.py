@@ -25,6 +25,7 @@ from .wire import (
     DEFAULTED_VARIABLES,
     MANAGED_VARIABLES,
     OWNER_ANNOTATION,
+    PLATFORM_VARIABLES,
     SYSTEM_KEY,
     SYSTEM_VARIABLES,
     VAR_CP_VOLUMES,
@@ -175,7 +176,10 @@ def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: b
         names = [
             n
             for n in server
-            if n not in MANAGED_VARIABLES and n not in SYSTEM_VARIABLES and server[n] != DEFAULTED_VARIABLES.get(n)
+            if n not in MANAGED_VARIABLES
+            and n not in SYSTEM_VARIABLES
+            and n not in PLATFORM_VARIABLES
+            and server[n] != DEFAULTED_VARIABLES.get(n)
         ]
     elif prior is None:
         return None

@@ -15,6 +15,7 @@ __all__ = [
     "NODE_POOL_CLASS",
     "OWNER_ANNOTATION",
     "OWNER_VALUE",
+    "PLATFORM_VARIABLES",
     "POOL_OVERRIDES",
     "SYSTEM_KEY",
     "SYSTEM_VARIABLES",
@@ -50,7 +51,22 @@ CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
 POOL_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS, VAR_POOL_LABELS, VAR_POOL_TAINTS, VAR_POOL_VOLUMES)
 # Variables the server adds or defaults by itself: never imported into ``variables``.
 SYSTEM_VARIABLES = (VAR_TKR_DATA,)
-DEFAULTED_VARIABLES = {"controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90}}
+# Variables the Supervisor's webhook injects into every new Cluster of the ``tanzukubernetescluster`` /
+# ``builtin-generic-v3.1.0`` classes (VMware lists them for GitOps tools to ignore). A user may still declare them;
+# import never takes them (their values are the platform's, and ``clusterEncryptionConfigYaml`` holds a key).
+PLATFORM_VARIABLES = ("user", "ntp", "extensionCert", "clusterEncryptionConfigYaml")
+# Variables the Supervisor defaults when absent: imported only when their value differs from the default.
+DEFAULTED_VARIABLES: dict[str, object] = {
+    "controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90},
+    "podSecurityStandard": {
+        "audit": "restricted",
+        "auditVersion": "latest",
+        "enforce": "privileged",
+        "enforceVersion": "latest",
+        "warn": "privileged",
+        "warnVersion": "latest",
+    },
+}
 
 # Set on every Cluster this provider creates. A create whose response was lost adopts an existing Cluster only when it
 # carries this annotation; any other Cluster of the same name belongs to someone else and must be imported explicitly.

@@ -368,11 +368,28 @@ def test_import_reads_everything_but_what_the_platform_adds() -> None:
     assert imported.labels == {"team": "payments"}
     assert imported.annotations == {"example.com/owner": "alice"}
     assert imported.kubernetes_version == RELEASE
-    assert imported.variables is not None and set(imported.variables) == {"ntp", "podSecurityStandard"}
+    # ntp (which the Supervisor injects on create) is the platform's; podSecurityStandard differs from its default.
+    assert imported.variables is not None and set(imported.variables) == {"podSecurityStandard"}
     assert imported.network is not None and imported.network.pods_cidr_blocks == ["192.168.0.0/16"]
     assert imported.network.cni == "antrea"
     assert imported.control_plane is not None and imported.control_plane.replicas == 3
     assert [p.name for p in imported.node_pool] == ["np-general", "np-memory"]
+
+
+def test_import_skips_injected_and_defaulted_variables() -> None:
+    server = k8s.Cluster.model_validate(admitted(c.to_api(full_model()).wire()))
+    assert server.spec.topology is not None
+    injected = {
+        "user": {"sshAuthorizedKey": "ssh-ed25519 AAAA", "passwordSecret": {"name": "x", "key": "ssh-passwordkey"}},
+        "extensionCert": {"contentSecret": {"name": "prod-1-extensions-ca", "key": "tls.crt"}},
+        "clusterEncryptionConfigYaml": "kind: EncryptionConfiguration\n",
+        "podSecurityStandard": names.DEFAULTED_VARIABLES["podSecurityStandard"],
+        "kubeAPIServerFQDNs": ["k8s.example.com"],
+    }
+    others = [v for v in server.spec.topology.variables or [] if v.name not in injected]
+    server.spec.topology.variables = [*others, *(k8s.ClusterVariable(name=n, value=v) for n, v in injected.items())]
+    imported = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"))
+    assert imported.variables == {"kubeAPIServerFQDNs": '["k8s.example.com"]'}
 
 
 # ---- update patch ------------------------------------------------------------------------------------------------
