@@ -13,7 +13,6 @@ A profile decides what the two APIs look like and how unkind the Supervisor is:
   and default ``podSecurityStandard`` / ``controlPlaneCertificateRotation`` on create.
 - ``topology_errors``: the default of the ``topology_errors`` fault knob (transient ``TopologyReconcileFailed``).
 - ``upgrade_race``: ``observedGeneration`` and ``TopologyReconciled=True`` are reported before machines roll.
-- ``renamed_storage_class``: one seed storage policy whose StorageClass name is not a slug of the policy name.
 
 ``classic`` is the simulator's original, kindest model (9.1 bindings, no mutation, no transient errors); it is kept
 for the tests that predate the profiles.
@@ -35,15 +34,6 @@ __all__ = [
 
 PUBLIC_CLASS_NAMESPACE = "vmware-system-vks-public"
 
-# A storage policy whose StorageClass was renamed by the vSphere admin (real Supervisors allow it): the class name is
-# no slug of the policy name, so a client that guesses class names from policy names gets it wrong.
-RENAMED_POLICY: dict[str, Any] = {
-    "policy": "0b6f0d34-8c6e-4f6e-9a3e-7f1d2c3b4a50",
-    "name": "vSAN ESA Default Policy - RAID5",
-    "description": "vSAN ESA RAID-5 erasure coding; its StorageClass was renamed by the admin",
-    "storage_class": "tanzu-raid5",
-}
-
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
@@ -58,7 +48,6 @@ class Profile:
     mutating: bool = True
     topology_errors: str = "transient"
     upgrade_race: bool = True
-    renamed_storage_class: bool = True
 
     @property
     def has_api_endpoint(self) -> bool:
@@ -102,13 +91,12 @@ PROFILES: dict[str, Profile] = {
             mutating=False,
             topology_errors="off",
             upgrade_race=False,
-            renamed_storage_class=False,
         ),
     )
 }
 
 # The profile used when neither ``--profile`` nor the seed's ``profile:`` names one.
-DEFAULT_PROFILE = "classic"
+DEFAULT_PROFILE = "vsphere-8.0u3"
 
 
 def by_name(name: str | None) -> Profile:
@@ -123,13 +111,9 @@ def by_name(name: str | None) -> Profile:
 def prepare_model(model: dict[str, Any], profile: Profile) -> dict[str, Any]:
     """The seed inventory as ``profile`` ships it (mutates and returns ``model``).
 
-    ``cluster_classes`` unset (None) means the profile's classes; ``renamed_storage_class`` adds the renamed policy.
+    ``cluster_classes`` unset (None) means the profile's classes.
     """
     if model.get("cluster_classes") is None:
         model["cluster_classes"] = list(profile.namespace_classes)
-    if profile.renamed_storage_class:
-        policies = model.setdefault("storage_policies", [])
-        if not any(p.get("policy") == RENAMED_POLICY["policy"] for p in policies):
-            policies.append(dict(RENAMED_POLICY))
     model["profile"] = profile.name
     return model

@@ -550,6 +550,12 @@ def reconcile(cluster: dict[str, Any], now: float, *, state: dict[str, Any] | No
                 record["error_until"] = now + (pending if settings.upgrade_race else 0.0) + settings.transient_error
             record["next_at"] = now + pending
             return Outcome(None, compute_status(cluster, record, settings, now), record, pending)
+    if _erroring(record, settings, now):
+        # The topology controller failed to apply the topology: nothing moves until it recovers.
+        until = float(record.get("error_until") or 0.0)
+        requeue = until - now if settings.topology_errors == "transient" else settings.poll
+        record["next_at"] = max(float(record["next_at"]), now + requeue)
+        return Outcome(None, compute_status(cluster, record, settings, now), record, requeue)
     if now >= record["next_at"]:
         was_ready = record["infra_ready"]
         delay = _step_provision(cluster, record, now, settings)
