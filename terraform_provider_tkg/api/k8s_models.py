@@ -232,6 +232,8 @@ class ReleaseSpec(_Wire):
     version: str = ""
     kubernetes: ReleaseKubernetes = Field(default_factory=ReleaseKubernetes)
     osImages: list[dict[str, Any]] | None = None
+    # ``[{name: <package>.<version>}]``: the CNI, CSI … packages a cluster on this release can run.
+    bootstrapPackages: list[dict[str, Any]] | None = None
 
 
 class ReleaseStatus(_Wire):

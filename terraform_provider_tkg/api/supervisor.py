@@ -41,7 +41,12 @@ __all__ = [
     "api_urls",
     "cluster_failure_messages",
     "cluster_status",
+    "cni_of_package",
+    "cni_package",
     "conditions_summary",
+    "error_conditions",
+    "is_terminal_failure",
+    "release_cnis",
     "release_sort_key",
 ]
 
@@ -412,6 +417,42 @@ class SupervisorClient:
         )
         return [_parse(k8s.ControlPlane, i, "GET kubeadmcontrolplanes") for i in _items(data, "GET kcps")]
 
+    # ---- ClusterBootstrap (the CNI) ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _bootstraps_path(namespace: str) -> str:
+        return f"/apis/run.tanzu.vmware.com/v1alpha3/namespaces/{_seg(namespace)}/clusterbootstraps"
+
+    def get_cluster_cni(self, namespace: str, name: str) -> str | None:
+        """The CNI package a cluster runs (``antrea``, ``calico``), from its ClusterBootstrap's ``spec.cni.refName``;
+        None when the ClusterBootstrap names none. Raises ``errors.NotFound`` when there is no ClusterBootstrap."""
+        data = self._request("GET", f"{self._bootstraps_path(namespace)}/{_seg(name)}")
+        ref = ((((data or {}).get("spec") or {}).get("cni") or {}).get("refName")) if isinstance(data, dict) else None
+        return cni_of_package(str(ref)) if ref else None
+
+    def ensure_cluster_bootstrap(self, namespace: str, name: str, cni_ref: str, release: str) -> None:
+        """Create the ClusterBootstrap that makes the Supervisor install ``cni_ref`` (a package of ``release``) in the
+        cluster ``name``; it must exist before the Cluster. An existing one gets this CNI."""
+        body = {
+            "apiVersion": "run.tanzu.vmware.com/v1alpha3",
+            "kind": "ClusterBootstrap",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "annotations": {ADD_MISSING_FIELDS: release},
+            },
+            "spec": {"cni": {"refName": cni_ref}},
+        }
+        try:
+            self._request("POST", self._bootstraps_path(namespace), json=body)
+        except errors.AlreadyExists:
+            self._request(
+                "PATCH",
+                f"{self._bootstraps_path(namespace)}/{_seg(name)}",
+                json={"spec": {"cni": {"refName": cni_ref}}},
+                headers={"Content-Type": MERGE_PATCH},
+            )
+
     # ---- Secrets -----------------------------------------------------------------------------------------------
 
     def get_secret(self, namespace: str, name: str) -> k8s.Secret:
@@ -736,6 +777,31 @@ def release_matches(version: str, release: k8s.Release) -> bool:
     """Whether ``version`` (a release name, its version, its Kubernetes version, or a prefix of the name at a ``.``
     or ``-`` boundary, as the TKR resolver reads it) designates ``release``."""
     return designates(version, release.metadata.name, release.spec.version, release.spec.kubernetes.version)
+
+
+CNI_PACKAGE_DOMAIN = ".tanzu.vmware.com"
+# Asks the Supervisor to fill what a ClusterBootstrap leaves out (CSI, CPI … packages) from this release.
+ADD_MISSING_FIELDS = "tkg.tanzu.vmware.com/add-missing-fields-from-tkr"
+
+
+def cni_of_package(ref_name: str) -> str:
+    """``calico.tanzu.vmware.com.3.27.3+vmware.1-tkg.1`` → ``calico``."""
+    return ref_name.split(CNI_PACKAGE_DOMAIN, 1)[0]
+
+
+def cni_package(release: k8s.Release, cni: str) -> str | None:
+    """The full package name (``<cni>.tanzu.vmware.com.<version>``) of ``cni`` that ``release`` ships, or None."""
+    for package in release.spec.bootstrapPackages or []:
+        name = str(package.get("name") or "")
+        if name.startswith(f"{cni}{CNI_PACKAGE_DOMAIN}."):
+            return name
+    return None
+
+
+def release_cnis(release: k8s.Release) -> list[str]:
+    """The CNIs a release ships (packages named ``antrea.tanzu.vmware.com.…``, ``calico.…``)."""
+    names = [str(p.get("name") or "") for p in release.spec.bootstrapPackages or []]
+    return sorted({cni_of_package(n) for n in names if n.split(CNI_PACKAGE_DOMAIN, 1)[0] in ("antrea", "calico")})
 
 
 def matching_releases(version: str, releases: list[k8s.Release]) -> list[k8s.Release]:

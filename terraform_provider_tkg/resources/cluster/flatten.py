@@ -22,6 +22,7 @@ from .expand import cluster_variables
 from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
 from .wire import (
     CNI_ANNOTATION,
+    DEFAULT_CNI,
     DEFAULTED_VARIABLES,
     MANAGED_VARIABLES,
     OWNER_ANNOTATION,
@@ -199,7 +200,7 @@ def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: b
 
 
 def _read_network(
-    obj: k8s.Cluster, prior: Network | None, importing: bool, pems: dict[str, str] | None
+    obj: k8s.Cluster, prior: Network | None, importing: bool, pems: dict[str, str] | None, real_cni: str | None
 ) -> Network | None:
     cn = obj.spec.clusterNetwork
     pods = (cn.pods.cidrBlocks if cn and cn.pods else None) or None
@@ -225,7 +226,10 @@ def _read_network(
         for x in ((trust or {}).get("additionalTrustedCAs") or [] if isinstance(trust, dict) else [])
         if isinstance(x, dict) and x.get("name")
     ]
-    cni = (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
+    # The ClusterBootstrap says which CNI really runs; the annotation is what this provider asked for (older clusters).
+    cni = real_cni or (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
+    if importing and cni == DEFAULT_CNI:
+        cni = None  # the platform's default, like a defaulted variable: not imported
     network = Network(
         pods_cidr_blocks=_keep_order(pods, p.pods_cidr_blocks)
         if take and (importing or p.pods_cidr_blocks is not None)
@@ -289,8 +293,11 @@ def from_api(
     *,
     kubeconfig: str | None = None,
     trusted_ca_pems: dict[str, str] | None = None,
+    cni: str | None = None,
 ) -> Model:
     """The Terraform model of a Cluster, reading back only what ``prior`` (the plan, or the state) declared.
+
+    ``cni`` is the CNI the cluster's ClusterBootstrap names (None: unknown, the provider's annotation is used).
 
     ``prior`` None, or a prior without ``kubernetes_version`` (right after ``terraform import``), means importing:
     everything the user could have written is read, minus what the platform adds by itself.
@@ -325,7 +332,7 @@ def from_api(
         kubeconfig=kubeconfig if kubeconfig is not None else p.kubeconfig,
         control_plane=_read_control_plane(obj, p.control_plane if not importing else None),
         node_pool=pools,
-        network=_read_network(obj, p.network, importing, trusted_ca_pems),
+        network=_read_network(obj, p.network, importing, trusted_ca_pems, cni),
         storage=_read_storage(obj, p.storage),
         timeouts=p.timeouts,
     )

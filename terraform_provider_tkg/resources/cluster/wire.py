@@ -11,6 +11,7 @@ __all__ = [
     "CP_OVERRIDES",
     "DEFAULTED_VARIABLES",
     "DEFAULT_CLUSTER_CLASS",
+    "DEFAULT_CNI",
     "MANAGED_VARIABLES",
     "NODE_POOL_CLASS",
     "OWNER_ANNOTATION",
@@ -72,9 +73,11 @@ DEFAULTED_VARIABLES: dict[str, object] = {
 # carries this annotation; any other Cluster of the same name belongs to someone else and must be imported explicitly.
 OWNER_ANNOTATION = "tkg-oss.io/managed-by"
 OWNER_VALUE = "terraform-provider-tkg"
-# The CNI choice. The real Supervisor selects a CNI through a ClusterBootstrap object (``spec.cni.refName``) that
-# tkg-sim does not serve; the provider records the choice in this annotation of its own and never changes it in place.
+# The CNI choice. The Supervisor selects a CNI through the cluster's ClusterBootstrap (``spec.cni.refName``), which
+# this provider creates before the Cluster; the annotation records what was asked for (and is the fallback on read
+# when no ClusterBootstrap can be read). Without one the Supervisor installs its default, Antrea.
 CNI_ANNOTATION = "tkg-oss.io/cni"
+DEFAULT_CNI = "antrea"
 TRUST_SECRET_SUFFIX = "-user-trusted-ca-secret"
 # Label/annotation keys the platform sets: never imported into ``labels``/``annotations``.
 SYSTEM_KEY = re.compile(

@@ -371,7 +371,9 @@ def test_import_reads_everything_but_what_the_platform_adds() -> None:
     # ntp (which the Supervisor injects on create) is the platform's; podSecurityStandard differs from its default.
     assert imported.variables is not None and set(imported.variables) == {"podSecurityStandard"}
     assert imported.network is not None and imported.network.pods_cidr_blocks == ["192.168.0.0/16"]
-    assert imported.network.cni == "antrea"
+    assert imported.network.cni is None  # Antrea is the Supervisor's default: not imported, like a defaulted variable
+    calico = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"), cni="calico")
+    assert calico.network is not None and calico.network.cni == "calico"  # the ClusterBootstrap's CNI wins
     assert imported.control_plane is not None and imported.control_plane.replicas == 3
     assert [p.name for p in imported.node_pool] == ["np-general", "np-memory"]
 

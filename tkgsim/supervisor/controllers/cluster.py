@@ -552,10 +552,10 @@ def reconcile(cluster: dict[str, Any], now: float, *, state: dict[str, Any] | No
             return Outcome(None, compute_status(cluster, record, settings, now), record, pending)
     if _erroring(record, settings, now):
         # The topology controller failed to apply the topology: nothing moves until it recovers.
-        until = float(record.get("error_until") or 0.0)
-        requeue = until - now if settings.topology_errors == "transient" else settings.poll
-        record["next_at"] = max(float(record["next_at"]), now + requeue)
-        return Outcome(None, compute_status(cluster, record, settings, now), record, requeue)
+        error_until = float(record.get("error_until") or 0.0)
+        wait = error_until - now if settings.topology_errors == "transient" else settings.poll
+        record["next_at"] = max(float(record["next_at"]), now + wait)
+        return Outcome(None, compute_status(cluster, record, settings, now), record, wait)
     if now >= record["next_at"]:
         was_ready = record["infra_ready"]
         delay = _step_provision(cluster, record, now, settings)
@@ -572,10 +572,10 @@ def reconcile(cluster: dict[str, Any], now: float, *, state: dict[str, Any] | No
             requeue = delay
     else:
         requeue = record["next_at"] - now
-    for until in (record.get("error_until"), record.get("race_until")):
-        if until is not None and float(until) > now:
+    for window_end in (record.get("error_until"), record.get("race_until")):
+        if window_end is not None and float(window_end) > now:
             # Come back when the window closes, so the status recovers even on an otherwise idle cluster.
-            requeue = min(requeue if requeue is not None else float("inf"), float(until) - now)
+            requeue = min(requeue if requeue is not None else float("inf"), float(window_end) - now)
     return Outcome(patch, compute_status(cluster, record, settings, now), record, requeue)
 
 

@@ -223,13 +223,21 @@ class Runner:
                             }
                         ],
                     },
-                    "spec": {"cni": {"refName": DEFAULT_CNI}},
+                    "spec": {"cni": {"refName": self._default_cni(tkr)}},
                 },
             )
             log.info("[cluster %s/%s] ClusterBootstrap created with the default CNI", meta["namespace"], meta["name"])
         if (live.get("status") or {}).get("resolvedTKR") != tkr:
             live["status"] = {"resolvedTKR": tkr}
             store.update(rt, live, subresource="status", check_rv=False)
+
+    def _default_cni(self, tkr: str) -> str:
+        """The release's Antrea package (``antrea.tanzu.vmware.com.<version>``), as the Supervisor picks it."""
+        release = self.sup.store.get(self.sup.registry.by_kind("TanzuKubernetesRelease"), None, tkr) if tkr else None
+        for package in ((release or {}).get("spec") or {}).get("bootstrapPackages") or []:
+            if str(package.get("name", "")).startswith(DEFAULT_CNI + "."):
+                return str(package["name"])
+        return DEFAULT_CNI
 
     def _sync_children(self, cluster: dict[str, Any], state: dict[str, Any]) -> None:
         store = self.sup.store
