@@ -106,6 +106,8 @@ class WorkersTopology(_Wire):
 
 class Topology(_Wire):
     class_: str = Field(default="", alias="class")
+    # Where the ClusterClass lives when not in the Cluster's namespace (VKS 3.x: ``vmware-system-vks-public``).
+    classNamespace: str | None = None
     version: str = ""
     controlPlane: ControlPlaneTopology | None = None
     workers: WorkersTopology | None = None

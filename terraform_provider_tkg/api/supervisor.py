@@ -539,6 +539,20 @@ class SupervisorClient:
         )
         return sorted(str((i.get("metadata") or {}).get("name")) for i in _items(data, "GET clusterclasses"))
 
+    def cluster_class_variables(self, namespace: str, name: str) -> list[str]:
+        """The variable names a ClusterClass defines (``status.variables``, else ``spec.variables``); raises
+        ``errors.NotFound``."""
+        data = self._request(
+            "GET",
+            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses/{_seg(name)}",
+        )
+        found: set[str] = set()
+        for part in ("status", "spec"):
+            for var in ((data or {}).get(part) or {}).get("variables") or []:
+                if isinstance(var, dict) and var.get("name"):
+                    found.add(str(var["name"]))
+        return sorted(found)
+
     # ---- releases ----------------------------------------------------------------------------------------------
 
     def _releases_api(self) -> tuple[str, str, str]:

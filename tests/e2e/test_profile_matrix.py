@@ -206,3 +206,63 @@ def test_cluster_lifecycle_on_every_profile(profile: str, make_newest_tf: MakeTe
         # destroy
         tf.destroy()
         assert not fx.cluster_exists(sim, NAMESPACE, "matrix-1")
+
+
+def _class_config(cluster_class: str, class_namespace: str | None, pool_extra: str = "") -> str:
+    where = f'\n  cluster_class_namespace = "{class_namespace}"' if class_namespace else ""
+    return f"""{fx.PROVIDER}
+resource "tkg_cluster" "this" {{
+  name               = "classy"
+  namespace          = "{NAMESPACE}"
+  cluster_class      = "{cluster_class}"{where}
+  kubernetes_version = "{fx.V131}"
+  vm_class           = "best-effort-small"
+  storage_class      = "tanzu-raid5"
+
+  node_pool {{
+    name     = "np-a"
+    replicas = 1
+    {pool_extra}
+  }}
+}}
+"""
+
+
+def test_vks_versioned_class_from_the_public_namespace(make_newest_tf: MakeTerraform) -> None:
+    with Simulator(delay_scale=0, profile="vks-3.4") as sim:
+        _namespace(sim)
+        env = sim.env()
+        del env["TKG_SUPERVISOR_ENDPOINT"]
+        tf = make_newest_tf(env=env)
+
+        # the versioned class is not in the user's namespace: the plan says where it is
+        tf.write(_class_config("builtin-generic-v3.4.0", None))
+        tf.init()
+        missing = tf.run("plan", "-input=false", "-no-color", check=False)
+        assert missing.rc == 1 and "Unknown ClusterClass" in missing.stderr
+        assert "vmware-system-vks-public" in missing.stderr
+
+        # an attribute the v3.4 class has no variable for is a plan-time error naming class and attribute
+        tf.write(_class_config("builtin-generic-v3.4.0", "vmware-system-vks-public", 'labels = { tier = "web" }'))
+        refused = tf.run("plan", "-input=false", "-no-color", check=False)
+        assert refused.rc == 1 and "Not expressible with ClusterClass builtin-generic-v3.4.0" in refused.stderr
+        assert "node_pool[0].labels sets the ClusterClass variable 'nodePoolLabels'" in refused.stderr
+
+        tf.write(_class_config("builtin-generic-v3.4.0", "vmware-system-vks-public"))
+        tf.apply()
+        with fx.supervisor_client(sim) as sup:
+            topology = sup.get_cluster(NAMESPACE, "classy").spec.topology
+        assert topology is not None and topology.classNamespace == "vmware-system-vks-public"
+        assert tf.plan().rc == 0
+        tf.destroy()
+
+
+def test_class_namespace_on_a_supervisor_without_the_field(make_newest_tf: MakeTerraform) -> None:
+    with Simulator(delay_scale=0, profile="vsphere-8.0u3") as sim:
+        _namespace(sim)
+        tf = make_newest_tf(env=sim.env())
+        tf.write(_class_config("tanzukubernetescluster", NAMESPACE))
+        tf.init()
+        failed = tf.run("apply", "-auto-approve", "-input=false", "-no-color", check=False)
+        assert failed.rc == 1
+        assert "cluster_class_namespace not supported by this Supervisor" in failed.stderr, failed.stderr

@@ -157,6 +157,7 @@ def to_api(model: Model) -> k8s.Cluster:
             clusterNetwork=cluster_network,
             topology=k8s.Topology(
                 **{"class": model.cluster_class or DEFAULT_CLUSTER_CLASS},
+                classNamespace=model.cluster_class_namespace or None,
                 version=model.kubernetes_version or "",
                 controlPlane=k8s.ControlPlaneTopology(
                     replicas=as_int(cp.replicas) if cp.replicas is not None else 1,

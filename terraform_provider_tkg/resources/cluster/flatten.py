@@ -318,6 +318,9 @@ def from_api(
         name=obj.metadata.name,
         namespace=obj.metadata.namespace or p.namespace,
         cluster_class=(topology.class_ if topology else None) or p.cluster_class,
+        cluster_class_namespace=(topology.classNamespace if topology else None)
+        if importing or p.cluster_class_namespace is not None
+        else None,
         kubernetes_version=_read_version(obj, p.kubernetes_version),
         vm_class=obj.variable(VAR_VM_CLASS),
         storage_class=obj.variable(VAR_STORAGE_CLASS),

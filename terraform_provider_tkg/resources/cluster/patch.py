@@ -127,6 +127,8 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
         topo["version"] = planned.kubernetes_version
     if planned.cluster_class and planned.cluster_class != topology.get("class"):
         topo["class"] = planned.cluster_class
+    if planned.cluster_class_namespace != prior.cluster_class_namespace:
+        topo["classNamespace"] = planned.cluster_class_namespace  # None removes it (merge patch)
 
     cp_current = topology.get("controlPlane") or {}
     cp = planned.control_plane or ControlPlane()

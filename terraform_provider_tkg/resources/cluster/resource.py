@@ -33,6 +33,7 @@ def _pools_to_wait_for(model: Model) -> dict[str, int | None]:
 
 # Attributes written where an older Cluster API schema has no field: a Supervisor prunes them silently.
 _PRUNABLE = (
+    (("cluster_class_namespace",), "topology.classNamespace (VKS 3.x)"),
     (("control_plane", "vm_class"), "topology.controlPlane.variables (Cluster API 1.7, vSphere 8.0 U3)"),
     (("control_plane", "storage_class"), "topology.controlPlane.variables (Cluster API 1.7, vSphere 8.0 U3)"),
 )
