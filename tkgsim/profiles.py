@@ -14,8 +14,9 @@ A profile decides what the two APIs look like and how unkind the Supervisor is:
 - ``topology_errors``: the default of the ``topology_errors`` fault knob (transient ``TopologyReconcileFailed``).
 - ``upgrade_race``: ``observedGeneration`` and ``TopologyReconciled=True`` are reported before machines roll.
 
-``classic`` is the simulator's original, kindest model (9.1 bindings, no mutation, no transient errors); it is kept
-for the tests that predate the profiles.
+The default is ``vsphere-8.0u3``, a real release. ``classic`` is the simulator's original, kindest model (9.1
+bindings, permissive schema, no mutation, no transient errors, no upgrade race); it models no real release and is
+kept for experiments only.
 """
 
 from __future__ import annotations

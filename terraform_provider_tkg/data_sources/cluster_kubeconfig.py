@@ -119,7 +119,7 @@ class ClusterKubeconfigDataSource(DataSource):
             if settings is None:
                 return None
             try:
-                kubeconfig = clients.supervisor(settings).get_kubeconfig(namespace, name)
+                kubeconfig = clients.supervisor(settings, namespace).get_kubeconfig(namespace, name)
             except errors.NotFound:
                 ctx.diagnostics.error(
                     f"reading {TYPE_NAME} ({namespace}/{name}): no kubeconfig",

@@ -666,7 +666,7 @@ class SupervisorNamespaceResource(Resource):
     def _delete_clusters(self, ctx: Context, settings: ProviderSettings, name: str, refusal: errors.ApiError) -> bool:
         """force_delete: delete the TKG clusters of namespace ``name`` through the Supervisor and wait for them."""
         try:
-            supervisor = clients.supervisor(settings)
+            supervisor = clients.supervisor(settings, name)
             clusters = [c.metadata.name for c in supervisor.list_clusters(name) if c.metadata.name]
             log.info("%s force_delete: deleting TKG clusters %s first", self._label(name), ", ".join(clusters))
             for cluster in clusters:
