@@ -598,3 +598,19 @@ def test_release_matching_and_usability() -> None:
     bad = releases[2]
     assert not supervisor.release_usable(bad)
     assert supervisor.release_problem(bad) == "labelled incompatible, not ready"
+
+
+def test_pruned_fields_are_named_by_attribute() -> None:
+    from terraform_provider_tkg.resources.cluster import resource
+
+    model = full_model()
+    model.cluster_class_namespace = "vmware-system-vks-public"
+    assert model.control_plane is not None and model.control_plane.vm_class
+    server = k8s.Cluster.model_validate(admitted(c.to_api(model).wire()))
+    assert resource._pruned(model, c.from_api(server, model)) == []
+    # What a Cluster API 1.5 Supervisor stores: no controlPlane.variables, no classNamespace.
+    assert server.spec.topology is not None and server.spec.topology.controlPlane is not None
+    server.spec.topology.controlPlane.variables = None
+    server.spec.topology.classNamespace = None
+    pruned = [path for path, _ in resource._pruned(model, c.from_api(server, model))]
+    assert pruned == [("cluster_class_namespace",), ("control_plane", "vm_class")]  # the model sets no cp storage_class
