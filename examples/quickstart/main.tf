@@ -24,10 +24,13 @@ variable "storage_policy" {
   default     = "vSAN Default Storage Policy"
 }
 
-variable "kubernetes_minor" {
-  description = "Kubernetes minor version of the cluster (the newest matching release is used)."
+# Pinned on purpose. Feeding data.tkg_kubernetes_releases.<x>.latest into kubernetes_version would upgrade the cluster
+# on the first apply after the Supervisor publishes a newer release, without anyone asking for it. Raise this value
+# (one minor version at a time) when you decide to upgrade; the output newest_release shows what is on offer.
+variable "kubernetes_version" {
+  description = "Kubernetes release of the cluster (a release name, see the newest_release output)."
   type        = string
-  default     = "v1.31"
+  default     = "v1.31.4---vmware.1-fips-vkr.3"
 }
 
 data "tkg_supervisor" "this" {
@@ -38,9 +41,8 @@ data "tkg_storage_policy" "this" {
   name = var.storage_policy
 }
 
-data "tkg_kubernetes_releases" "this" {
-  version_prefix = var.kubernetes_minor
-}
+# What the Supervisor offers: informational only (see the newest_release output), never fed into the cluster.
+data "tkg_kubernetes_releases" "this" {}
 
 resource "tkg_vm_class" "worker" {
   name        = "quickstart-worker"
@@ -63,7 +65,7 @@ resource "tkg_supervisor_namespace" "this" {
 resource "tkg_cluster" "this" {
   name               = "quickstart"
   namespace          = tkg_supervisor_namespace.this.name
-  kubernetes_version = data.tkg_kubernetes_releases.this.latest
+  kubernetes_version = var.kubernetes_version
   vm_class           = "best-effort-small"
   storage_class      = one(tkg_supervisor_namespace.this.storage_classes)
   labels             = { app = "quickstart" }
@@ -111,6 +113,11 @@ data "tkg_cluster_kubeconfig" "this" {
 output "kubernetes_release" {
   description = "The release the cluster runs."
   value       = tkg_cluster.this.kubernetes_version
+}
+
+output "newest_release" {
+  description = "The newest release the Supervisor offers; upgrade by setting var.kubernetes_version to it."
+  value       = data.tkg_kubernetes_releases.this.latest
 }
 
 output "cluster_phase" {

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .values import Unknown
 
-__all__ = ["from_tf", "many", "single", "to_tf"]
+__all__ = ["from_tf", "group", "many", "single", "to_tf"]
 
 T = TypeVar("T")
 
@@ -24,6 +24,11 @@ _BLOCK = "tf_block"
 def single(cls: type[Any]) -> Any:
     """A field holding a SINGLE nested block (``None`` when absent)."""
     return dataclasses.field(default=None, metadata={_BLOCK: ("single", cls)})
+
+
+def group(cls: type[Any]) -> Any:
+    """A field holding a GROUP nested block (never null: ``cls()`` when absent)."""
+    return dataclasses.field(default_factory=cls, metadata={_BLOCK: ("single", cls)})
 
 
 def many(cls: type[Any]) -> Any:

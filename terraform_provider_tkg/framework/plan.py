@@ -4,6 +4,8 @@
 - ``plan``: builds the planned state from Terraform's proposed state and the configuration: defaults and unknowns
   for computed attributes, replace paths for ``requires_replace`` attributes and blocks at any depth.
 - ``diff``: the paths whose values differ (changes inside blocks included).
+- ``unknown_computed``: on an update, computed values the configuration leaves null become unknown (unless stable),
+  because the update may change them; ``keep_stable`` makes an update return the planned value of stable ones.
 - ``keep_equal``: keeps the earlier representation of values that are semantically equal (JSON key order, set
   order), so a refresh or an apply never shows a change the user did not make.
 """
@@ -17,7 +19,7 @@ from .diagnostics import Diagnostics, Path, format_path
 from .schema import NO_DEFAULT, Block, NestedBlock, Nesting
 from .values import Unknown, is_fully_known
 
-__all__ = ["diff", "keep_equal", "plan", "validate"]
+__all__ = ["diff", "keep_equal", "keep_stable", "plan", "plan_change", "unknown_computed", "validate"]
 
 
 def _get(value: Any, name: str) -> Any:
@@ -58,7 +60,7 @@ def validate(block: Block, config: Any, diags: Diagnostics, path: Path = ()) -> 
                 diags.error(f"Invalid value for {format_path(where)}", message, where)
     for name, nested in block.blocks.items():
         value = config.get(name)
-        if nested.nesting is Nesting.SINGLE:
+        if nested.single:
             validate(nested.block, value, diags, (*path, name))
         elif nested.nesting is Nesting.LIST:
             for i, element in enumerate(_items(value)):
@@ -113,7 +115,7 @@ def _plan_nested(
 ) -> Any:
     if proposed is Unknown:
         planned = proposed
-    elif nested.nesting is Nesting.SINGLE:
+    elif nested.single:
         planned = plan(nested.block, prior, proposed, config, replace, path, exists=exists)
     elif nested.nesting is Nesting.LIST:
         priors, configs = _items(prior), _items(config)
@@ -167,6 +169,78 @@ def _plan_set(
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# computed values of an update
+
+
+def plan_change(
+    block: Block, prior: Any, proposed: Any, config: Any, replace: set[Path], local_only: tuple[str, ...] = ()
+) -> tuple[Any, list[Path]]:
+    """The planned value and the changed paths of a create or update, as the servicer plans it: ``plan``, then, when
+    anything but the ``local_only`` top-level names (provider-side settings such as timeouts) changes, the computed
+    values the update may change become unknown."""
+    planned = plan(block, prior, proposed, config, replace)
+    changed = diff(block, prior, planned) if prior is not None else []
+    if any(path[:1] not in [(name,) for name in local_only] for path in changed):
+        planned = unknown_computed(block, planned, config)
+    return planned, changed
+
+
+def unknown_computed(block: Block, planned: Any, config: Any) -> Any:
+    """``planned`` with every computed attribute that the configuration leaves null, has no default and is not
+    ``stable`` made unknown, at any depth: an update may change it, so the plan must not promise the prior value
+    (Terraform aborts with "Provider produced inconsistent result" when the applied value differs)."""
+    if not isinstance(planned, dict):
+        return planned
+    out = dict(planned)
+    for name, attr in block.attributes.items():
+        if attr.computed and not attr.stable and attr.default is NO_DEFAULT and _get(config, name) is None:
+            out[name] = Unknown
+    for name, nested in block.blocks.items():
+        value, cfg = planned.get(name), _get(config, name)
+        if nested.single:
+            out[name] = unknown_computed(nested.block, value, cfg)
+        elif nested.nesting is Nesting.LIST:
+            configs = _items(cfg)
+            out[name] = (
+                [
+                    unknown_computed(nested.block, v, configs[i] if i < len(configs) else None)
+                    for i, v in enumerate(_items(value))
+                ]
+                if isinstance(value, list)
+                else value
+            )
+        elif isinstance(value, list):
+            out[name] = [
+                unknown_computed(
+                    nested.block,
+                    v,
+                    next((c for c in _items(cfg) if _identity(nested.block, c) == _identity(nested.block, v)), None),
+                )
+                for v in value
+            ]
+    return out
+
+
+def keep_stable(block: Block, new: Any, planned: Any) -> Any:
+    """``new`` with the planned value of every stable attribute that the plan knew (the plan promised it)."""
+    if not isinstance(new, dict) or not isinstance(planned, dict):
+        return new
+    out = dict(new)
+    for name, attr in block.attributes.items():
+        if attr.stable and name in planned and planned[name] is not Unknown:
+            out[name] = planned[name]
+    for name, nested in block.blocks.items():
+        value, plan_value = new.get(name), planned.get(name)
+        if nested.single:
+            out[name] = keep_stable(nested.block, value, plan_value)
+        elif nested.nesting is Nesting.LIST and isinstance(value, list) and isinstance(plan_value, list):
+            out[name] = [
+                keep_stable(nested.block, v, plan_value[i]) if i < len(plan_value) else v for i, v in enumerate(value)
+            ]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # diff
 
 
@@ -181,7 +255,7 @@ def diff(block: Block, before: Any, after: Any, path: Path = ()) -> list[Path]:
         b, a = before.get(name), after.get(name)
         if nested.equal(b, a):
             continue
-        if nested.nesting is Nesting.SINGLE:
+        if nested.single:
             changed += diff(nested.block, b, a, (*path, name))
         elif nested.nesting is Nesting.LIST and isinstance(b, list) and isinstance(a, list) and len(a) == len(b):
             for i, (x, y) in enumerate(zip(b, a, strict=True)):
@@ -205,7 +279,7 @@ def keep_equal(block: Block, new: Any, old: Any) -> Any:
             out[name] = old[name]
     for name, nested in block.blocks.items():
         n, o = new.get(name), old.get(name)
-        if nested.nesting is Nesting.SINGLE:
+        if nested.single:
             out[name] = keep_equal(nested.block, n, o)
         elif nested.nesting is Nesting.LIST and isinstance(n, list) and isinstance(o, list):
             out[name] = [keep_equal(nested.block, x, o[i]) if i < len(o) else x for i, x in enumerate(n)]

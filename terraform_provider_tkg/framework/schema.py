@@ -21,6 +21,7 @@ __all__ = [
     "NO_DEFAULT",
     "Attribute",
     "Block",
+    "GroupBlock",
     "ListBlock",
     "NestedBlock",
     "Nesting",
@@ -44,7 +45,12 @@ Validator = Callable[[Any], "str | None"]
 
 @dataclasses.dataclass(frozen=True)
 class Attribute:
-    """One attribute. ``default`` applies when the configuration leaves it null (needs ``computed=True``)."""
+    """One attribute. ``default`` applies when the configuration leaves it null (needs ``computed=True``).
+
+    A computed attribute the configuration leaves null is unknown in the plan of any change to the resource (its
+    value may change with the update), unless ``stable``: then the plan keeps the prior value and the update returns
+    it ("use state for unknown"); a later refresh reads the new value if the server's ever differs.
+    """
 
     type: types.Type
     description: str = ""
@@ -56,10 +62,13 @@ class Attribute:
     default: Any = NO_DEFAULT
     validators: tuple[Validator, ...] = ()
     deprecated: str = ""
+    stable: bool = False
 
     def __post_init__(self) -> None:
         if self.default is not NO_DEFAULT and not self.computed:
             raise ValueError("an attribute with a default must be computed (Terraform plans the default value)")
+        if self.stable and not self.computed:
+            raise ValueError("only a computed attribute can be stable (keep its prior value in plans)")
         if not (self.required or self.optional or self.computed):
             raise ValueError("an attribute must be required, optional or computed")
 
@@ -81,6 +90,9 @@ class Nesting(enum.Enum):
     SINGLE = pb.Schema.NestedBlock.NestingMode.SINGLE
     LIST = pb.Schema.NestedBlock.NestingMode.LIST
     SET = pb.Schema.NestedBlock.NestingMode.SET
+    # Like SINGLE, but never null: an absent block reads as the block with every attribute null (defaults applied),
+    # so writing the block with default values and leaving it out are the same configuration.
+    GROUP = pb.Schema.NestedBlock.NestingMode.GROUP
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +147,11 @@ class NestedBlock:
     requires_replace: bool = False
     description: str = ""
 
+    @property
+    def single(self) -> bool:
+        """True for the nestings that hold one object (SINGLE, GROUP) rather than a list."""
+        return self.nesting in (Nesting.SINGLE, Nesting.GROUP)
+
     def to_pb(self, name: str) -> pb.Schema.NestedBlock:
         body = self.block.to_pb()
         if self.description:
@@ -143,6 +160,8 @@ class NestedBlock:
         if self.nesting is Nesting.SINGLE:
             # Terraform requires MinItems == MaxItems in SINGLE mode: 1/1 for a required block, 0/0 for an optional one.
             min_items = max_items = 1 if self.min_items else 0
+        elif self.nesting is Nesting.GROUP:
+            min_items = max_items = 0
         return pb.Schema.NestedBlock(
             type_name=name,
             block=body,
@@ -156,10 +175,12 @@ class NestedBlock:
             return value
         if self.nesting is Nesting.SINGLE:
             return self.block.normalize(value)
+        if self.nesting is Nesting.GROUP:
+            return self.block.normalize(value or {})
         return [self.block.normalize(v) for v in (value or [])]
 
     def equal(self, a: Any, b: Any) -> bool:
-        if self.nesting is Nesting.SINGLE:
+        if self.single:
             return self.block.equal(a, b)
         if a is Unknown or b is Unknown:
             return a is b
@@ -180,6 +201,11 @@ class NestedBlock:
 def SingleBlock(block: Block, *, required: bool = False, **kw: Any) -> NestedBlock:
     """A block that appears at most once (``required`` makes it appear exactly once)."""
     return NestedBlock(block, Nesting.SINGLE, min_items=1 if required else 0, max_items=1, **kw)
+
+
+def GroupBlock(block: Block, **kw: Any) -> NestedBlock:
+    """A block that appears at most once and is never null: leaving it out equals writing it with no arguments."""
+    return NestedBlock(block, Nesting.GROUP, **kw)
 
 
 def ListBlock(block: Block, **kw: Any) -> NestedBlock:

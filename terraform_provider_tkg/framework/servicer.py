@@ -245,7 +245,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                 return pb.PlanResourceChange.Response(
                     planned_state=_encode(None), planned_private=request.prior_private
                 )
-            planned = engine.plan(block, prior, proposed, config, replace)
+            planned, changed = engine.plan_change(block, prior, proposed, config, replace, local_only=(TIMEOUTS,))
             ctx = PlanContext(
                 diags,
                 type_name,
@@ -253,7 +253,7 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                 private=private,
                 config=config,
                 prior=prior,
-                changed=engine.diff(block, prior, planned) if prior is not None else [],
+                changed=changed,
                 requires_replace=replace,
             )
             planned = self.resources[type_name](self.provider_data).plan(ctx, planned)
@@ -305,6 +305,8 @@ class ProviderServicer(rpc.ProviderServicer):  # type: ignore[misc]
                         "The object was deleted outside Terraform during the update. Run terraform apply again to "
                         "re-create it.",
                     )
+            if new_state is not None and op == "update":
+                new_state = engine.keep_stable(block, block.normalize(new_state), planned)
             if new_state is not None:
                 new_state = self._finish_state(type_name, new_state, planned or prior, timeouts_from=planned)
         return pb.ApplyResourceChange.Response(

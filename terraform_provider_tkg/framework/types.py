@@ -66,8 +66,21 @@ class Number(Type):
         return value
 
 
+_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 class Json(String):
     """A string holding JSON, equal to another when both parse to the same value (key order, spacing ignored)."""
+
+    @staticmethod
+    def encode(value: Any) -> str:
+        """``value`` as JSON text spelled exactly as Terraform's ``jsonencode`` writes it: keys sorted, no spaces,
+        ``<``, ``>``, ``&``, U+2028 and U+2029 escaped (Go's encoding/json), other characters as they are. A value
+        read from a server in this spelling matches the configuration byte for byte (what import needs)."""
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        for char, escaped in _GO_ESCAPES.items():
+            text = text.replace(char, escaped)
+        return text
 
     def equal(self, a: Any, b: Any) -> bool:
         if a is None or b is None or a is Unknown or b is Unknown:

@@ -29,7 +29,7 @@ from ..framework.diagnostics import Path
 from ..framework.model import from_tf, many, single, to_tf
 from ..framework.resource import Context, PlanContext, Resource, Timeouts
 from ..framework.schema import Attribute, Block, Schema, SetBlock, SingleBlock
-from ..framework.values import Unknown, known
+from ..framework.values import known
 
 if TYPE_CHECKING:
     from ..api import models
@@ -182,6 +182,7 @@ SCHEMA = Schema(
                 t.Set(t.String()),
                 optional=True,
                 computed=True,
+                stable=True,
                 validators=(validators.each(validators.dns1123_label),),
                 description="VM classes the namespace may use (ids, e.g. `tkg_vm_class.<name>.id`). `[]` removes "
                 "every class; leaving the attribute out keeps whatever the namespace has.",
@@ -190,6 +191,7 @@ SCHEMA = Schema(
                 t.Set(t.String()),
                 optional=True,
                 computed=True,
+                stable=True,
                 validators=(validators.each(validators.length_between(1, 255)),),
                 description="Content library ids for VM Service images (`data.tkg_content_library.<name>.id`). `[]` "
                 "removes every library; leaving the attribute out keeps whatever the namespace has.",
@@ -203,7 +205,7 @@ SCHEMA = Schema(
                 "(through the Supervisor) and waits for them to go. When false (default), deleting a namespace that "
                 "holds clusters fails with an error that names them.",
             ),
-            "id": Attribute(t.String(), computed=True, description="The namespace id (equal to `name`)."),
+            "id": Attribute(t.String(), computed=True, stable=True, description="The namespace id (equal to `name`)."),
             "config_status": Attribute(
                 t.String(), computed=True, description="`RUNNING` once configured (`CONFIGURING`, `REMOVING`, `ERROR`)."
             ),
@@ -443,14 +445,23 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, storage_c
     """The Terraform view of a namespace. ``storage_classes`` are the Supervisor's names for the namespace's classes;
     ``prior`` keeps the user's spelling of empty values and ``force_delete`` (not a server setting)."""
     prior = prior or Model()
+    # Without a prior supervisor (import, the data source) everything the server holds is read; otherwise only what
+    # the configuration declared, so that a value the platform adds never lands in an attribute the user left out.
+    importing = prior.supervisor is None
     service = obj.vm_service_spec
     values = obj.resource_spec.model_dump() if obj.resource_spec is not None else {}
-    limits = Limits(**{name: values.get(wire) for name, (wire, _) in LIMITS.items()})
+    declared = prior.limits or Limits()
+    limits = Limits(
+        **{
+            name: values.get(wire) if importing or getattr(declared, name) is not None else None
+            for name, (wire, _) in LIMITS.items()
+        }
+    )
     has_limits = any(v is not None for v in dataclasses.astuple(limits))
     return Model(
         name=obj.namespace,
         supervisor=obj.supervisor,
-        description=obj.description if obj.description or prior.description is not None else None,
+        description=obj.description if (importing and obj.description) or prior.description is not None else None,
         vm_classes=_set_like(service.vm_classes if service else None),
         content_libraries=_set_like(service.content_libraries if service else None),
         force_delete=prior.force_delete if isinstance(prior.force_delete, bool) else False,
@@ -458,7 +469,7 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, storage_c
         config_status=obj.config_status,
         storage_classes=sorted(storage_classes),
         storage_policy=[StoragePolicy(s.policy, s.limit) for s in obj.storage_specs],
-        limits=limits if has_limits or prior.limits is not None else None,
+        limits=limits if (importing and has_limits) or prior.limits is not None else None,
         access=[Access(a.subject, a.subject_type, a.domain, a.role) for a in obj.access_list],
         timeouts=prior.timeouts,
     )
@@ -501,8 +512,6 @@ class SupervisorNamespaceResource(Resource):
             if isinstance(planned.get("name"), str):
                 planned["id"] = planned["name"]
             return planned
-        if any(path[:1] == ("storage_policy",) for path in ctx.changed):
-            planned["storage_classes"] = Unknown
         return planned
 
     def _label(self, name: str) -> str:

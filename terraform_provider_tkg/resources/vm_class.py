@@ -27,6 +27,7 @@ from ..framework.diagnostics import Path
 from ..framework.model import from_tf, many, single, to_tf
 from ..framework.resource import Context, PlanContext, Resource
 from ..framework.schema import Attribute, Block, ListBlock, Schema, SingleBlock
+from ..framework.types import Json
 from ..framework.values import Unknown
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ SCHEMA = Schema(
                 description="A raw vSphere `VirtualMachineConfigSpec` as a JSON object (e.g. from `jsonencode`), "
                 "compared semantically: key order and whitespace make no difference. Removing it replaces the class.",
             ),
-            "id": Attribute(t.String(), computed=True, description="The VM class id (equal to `name`)."),
+            "id": Attribute(t.String(), computed=True, stable=True, description="The VM class id (equal to `name`)."),
             "config_status": Attribute(
                 t.String(), computed=True, description="`READY`, or `REMOVING` while the class is being deleted."
             ),
@@ -341,28 +342,40 @@ def _unset_or(value: Any, prior: Any, empty: Any) -> Any:
 
 
 def from_api(obj: models.VmClassInfo, prior: Model | None = None) -> Model:
-    """The Terraform view of a VM class; ``prior`` keeps the user's spelling of empty values (null vs 0/""/[])."""
+    """The Terraform view of a VM class; ``prior`` keeps the user's spelling of empty values (null vs 0/""/[]).
+
+    Without a prior ``cpu_count`` (import, the data source) every setting the server holds is read; otherwise only
+    the settings the configuration declared, so that what vCenter adds to a setting the user left out (a default
+    ``config_spec``, a device) never lands in state.
+    """
     prior = prior or Model()
+    importing = prior.cpu_count is None
     devices = obj.devices
     vgpu = [d.profile_name for d in (devices.vgpu_devices or [])] if devices else []
     passthrough = (devices.dynamic_direct_path_IO_devices or []) if devices else []
     prior_devices = prior.dynamic_direct_path_io_device
+    if not importing and not prior_devices:
+        passthrough = []
     config_json = prior.config_spec_json if obj.config_spec is not None else None
-    if obj.config_spec is not None:
+    if obj.config_spec is not None and (importing or prior.config_spec_json is not None):
         wanted = json.loads(prior.config_spec_json) if isinstance(prior.config_spec_json, str) else None
         if wanted is None or not _contains(obj.config_spec, wanted):
-            config_json = json.dumps(obj.config_spec, sort_keys=True, separators=(",", ":"))
+            config_json = Json.encode(obj.config_spec)
     storage = None
-    if obj.instance_storage is not None:
+    if obj.instance_storage is not None and (importing or prior.instance_storage is not None):
         storage = InstanceStorage(obj.instance_storage.policy, [v.size for v in obj.instance_storage.volumes])
+
+    def declared(value: Any, prior_value: Any, empty: Any) -> Any:
+        return _unset_or(value, prior_value, empty) if importing or prior_value is not None else None
+
     return Model(
         name=obj.id,
         cpu_count=obj.cpu_count,
         memory_mib=obj.memory_MB,
-        cpu_reservation_percent=_unset_or(obj.cpu_reservation, prior.cpu_reservation_percent, 0),
-        memory_reservation_percent=_unset_or(obj.memory_reservation, prior.memory_reservation_percent, 0),
-        description=_unset_or(obj.description, prior.description, ""),
-        vgpu_profiles=vgpu if vgpu or prior.vgpu_profiles is not None else None,
+        cpu_reservation_percent=declared(obj.cpu_reservation, prior.cpu_reservation_percent, 0),
+        memory_reservation_percent=declared(obj.memory_reservation, prior.memory_reservation_percent, 0),
+        description=declared(obj.description, prior.description, ""),
+        vgpu_profiles=vgpu if (importing and vgpu) or prior.vgpu_profiles is not None else None,
         config_spec_json=config_json,
         id=obj.id,
         config_status=obj.config_status,

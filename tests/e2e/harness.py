@@ -373,3 +373,22 @@ def _text(data: str | bytes | None) -> str:
     if data is None:
         return ""
     return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+def error_diagnostics(stdout: str) -> list[dict[str, Any]]:
+    """Error diagnostics from ``validate -json`` (one document) or ``plan -json`` (one message per line)."""
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and "diagnostics" in doc:
+        return [d for d in doc["diagnostics"] if d["severity"] == "error"]
+    found = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            message = json.loads(line)
+            if message.get("type") == "diagnostic" and message["diagnostic"]["severity"] == "error":
+                found.append(message["diagnostic"])
+            elif "diagnostics" in message:
+                found += [d for d in message["diagnostics"] if d["severity"] == "error"]
+    return found

@@ -128,15 +128,21 @@ def test_cluster_update_import_drift_replace_delete(
     tf.apply()
     assert tf.plan().rc == 0
 
-    # import into a fresh state: the same configuration plans no change (import adopts every label the platform did
-    # not add, so the label nobody manages is removed first)
-    fx.kubectl(kubeconfig, "label", "clusters.cluster.x-k8s.io", name, "not-managed-")
+    # import into a fresh state: import reads every label the platform did not add, including the one nobody
+    # manages; the configuration does not declare it, so the first plan drops it from the state only (a warning
+    # says so), applying leaves it on the cluster, and then the plan is clean
     labels = '{ team = "billing", env = "prod" }'
     other = _tf(make_tf, sim, name="imported")
     other.write(fx.config_cluster(name, namespace, version=fx.V131, pools=pools, labels=labels, outputs=False))
     other.init()
     other.import_("tkg_cluster.this", f"{namespace}/{name}")
+    first = other.plan()
+    assert first.rc == 2 and "Imported labels not in the configuration" in first.stdout + first.stderr
+    other.apply()
+    with fx.supervisor_client(sim) as client:
+        assert (client.get_cluster(namespace, name).metadata.labels or {}).get("not-managed") == "x"
     assert other.plan().rc == 0, other.history[-1].stdout
+    fx.kubectl(kubeconfig, "label", "clusters.cluster.x-k8s.io", name, "not-managed-")
     bad = other.run("import", "-no-color", "tkg_cluster.this", "no-slash", check=False)
     assert bad.rc == 1 and "<namespace>/<name>" in bad.stderr
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from tkgsim import Simulator
 
 from . import _cluster_fixtures as fx
 from .conftest import MakeTerraform
+from .harness import error_diagnostics
 
 MARK = "# expect:"
 
@@ -37,35 +42,20 @@ def namespace(sim: Simulator, request: pytest.FixtureRequest) -> str:
     return name
 
 
-def _diagnostics(stdout: str) -> list[dict[str, Any]]:
-    """Error diagnostics from ``validate -json`` (one document) or ``plan -json`` (one message per line)."""
-    try:
-        doc = json.loads(stdout)
-    except ValueError:
-        doc = None
-    if isinstance(doc, dict) and "diagnostics" in doc:
-        return [d for d in doc["diagnostics"] if d["severity"] == "error"]
-    found = []
-    for line in stdout.splitlines():
-        if line.startswith("{"):
-            message = json.loads(line)
-            if message.get("type") == "diagnostic" and message["diagnostic"]["severity"] == "error":
-                found.append(message["diagnostic"])
-            elif "diagnostics" in message:
-                found += [d for d in message["diagnostics"] if d["severity"] == "error"]
-    return found
-
-
 def _expected(hcl: str) -> dict[int, str]:
-    """line number → case name, from ``# expect: name`` markers on the attribute each error must point at."""
+    """line number → the summary the provider's error must have there, from ``# expect: <summary>`` markers on the
+    attribute each error must point at."""
     return {i: line.split(MARK)[1].strip() for i, line in enumerate(hcl.splitlines(), 1) if MARK in line}
 
 
 def _assert_each_case_rejected_at_its_line(hcl: str, diagnostics: list[dict[str, Any]]) -> None:
+    """Every case has its own error, with the expected summary, at its line; and the provider reported nothing else
+    (so the number of cases is counted from the provider's diagnostics, not from this file)."""
     expected = _expected(hcl)
-    lines = {d["range"]["start"]["line"] for d in diagnostics if d.get("range")}
-    missing = {case: line for line, case in expected.items() if line not in lines}
-    assert not missing, f"not rejected at their attribute: {missing}\n{json.dumps(diagnostics, indent=1)[:4000]}"
+    found = sorted((d["range"]["start"]["line"], d["summary"]) for d in diagnostics if d.get("range"))
+    missing = {line: summary for line, summary in expected.items() if (line, summary) not in found}
+    assert not missing, f"not rejected at their attribute: {missing}\n{json.dumps(found, indent=1)[:4000]}"
+    assert len(found) == len(diagnostics) == len(expected), json.dumps(found, indent=1)
 
 
 def test_cluster_invalid_configs_rejected_at_plan(make_tf: MakeTerraform, sim: Simulator, namespace: str) -> None:
@@ -75,14 +65,12 @@ def test_cluster_invalid_configs_rejected_at_plan(make_tf: MakeTerraform, sim: S
     tf.init()
     static = tf.run("validate", "-json", "-no-color", check=False)
     assert static.rc == 1
-    _assert_each_case_rejected_at_its_line(config_static_invalid(namespace), _diagnostics(static.stdout))
+    _assert_each_case_rejected_at_its_line(config_static_invalid(namespace), error_diagnostics(static.stdout))
 
     tf.write(config_live_invalid(namespace))
     live = tf.run("plan", "-json", "-no-color", "-input=false", check=False)
     assert live.rc == 1, live.stdout
-    _assert_each_case_rejected_at_its_line(config_live_invalid(namespace), _diagnostics(live.stdout))
-    cases = len(_expected(config_static_invalid(namespace))) + len(_expected(config_live_invalid(namespace)))
-    assert cases >= 15
+    _assert_each_case_rejected_at_its_line(config_live_invalid(namespace), error_diagnostics(live.stdout))
     assert fx.snapshot_k8s(sim) == before, "an invalid configuration reached the simulator"
 
 
@@ -119,6 +107,105 @@ def test_cluster_stuck_times_out_tainted_then_replaced_and_failure_reported(
     tf.destroy()
 
 
+def test_cluster_wait_for_ready_false_returns_before_the_cluster_is_ready(
+    make_newest_tf: MakeTerraform, sim: Simulator, namespace: str
+) -> None:
+    """With ``wait_for_ready = false`` a create whose cluster never becomes ready still succeeds (nothing waits)."""
+    tf = make_newest_tf(env=sim.env())
+    fx.set_faults(sim, stuck_provisioning=True)
+    try:
+        tf.write(fx.config_cluster("nowait", namespace, extra="wait_for_ready = false", outputs=False))
+        tf.init()
+        tf.apply()
+        state = tf.resource("tkg_cluster.this")
+        assert state is not None and state["ready"] is False and state["wait_for_ready"] is False
+        assert fx.cluster_exists(sim, namespace, "nowait")
+        assert tf.plan().rc == 0
+    finally:
+        fx.set_faults(sim, stuck_provisioning=False)
+    tf.destroy()
+
+
+def test_cluster_token_expiring_during_the_wait_is_renewed(
+    make_newest_tf: MakeTerraform, sim: Simulator, namespace: str
+) -> None:
+    """The Supervisor token expires while create waits for the cluster: the provider logs in again and finishes."""
+    tf = make_newest_tf(env=sim.env(), trace_log=True)
+    name = "token"
+    tf.write(fx.config_cluster(name, namespace, outputs=False))
+    tf.init()
+    fx.set_faults(sim, stuck_provisioning=True)
+    try:
+        apply = subprocess.Popen(
+            [tf.binary.path, "apply", "-input=false", "-no-color", "-auto-approve"],
+            cwd=tf.workdir,
+            env=tf.command_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            for _ in range(600):  # until the provider waits for the submitted cluster
+                if fx.cluster_exists(sim, namespace, name):
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail("the cluster was never submitted")
+            time.sleep(1.0)
+            fx.set_faults(sim, token_ttl=0.5)  # every token issued more than 0.5 s ago is now expired
+            time.sleep(1.0)
+            fx.set_faults(sim, token_ttl=None, stuck_provisioning=False)
+            stdout, stderr = apply.communicate(timeout=300)
+        except subprocess.TimeoutExpired as exc:
+            os.killpg(apply.pid, signal.SIGKILL)
+            out, err = apply.communicate()
+            raise AssertionError(f"terraform did not finish:\n{out}\n{err}") from exc
+    finally:
+        fx.set_faults(sim, token_ttl=None, stuck_provisioning=False)
+    assert apply.returncode == 0, stdout + stderr
+    assert tf.resource("tkg_cluster.this")["ready"] is True  # type: ignore[index]
+    assert tf.read_log().count("logged in to the Supervisor") >= 2  # the expired token was replaced
+    tf.destroy()
+
+
+def test_cluster_update_whose_wait_times_out_or_fails_keeps_the_cluster(
+    make_newest_tf: MakeTerraform, sim: Simulator, namespace: str
+) -> None:
+    tf = make_newest_tf(env=sim.env())
+    name = "upd-fail"
+    tf.write(fx.config_cluster(name, namespace, outputs=False))
+    tf.init()
+    tf.apply()
+    fx.set_faults(sim, stuck_provisioning=True)
+    try:
+        tf.write(
+            fx.config_cluster(
+                name, namespace, pools=fx.pool("np-a", 2), timeouts='timeouts {\n    update = "3s"\n  }', outputs=False
+            )
+        )
+        failed = tf.run("apply", "-no-color", "-auto-approve", "-input=false", check=False)
+        assert failed.rc == 1 and "updating tkg_cluster" in failed.stderr and "timed out" in failed.stderr
+    finally:
+        fx.set_faults(sim, stuck_provisioning=False)
+    state = tf.resource("tkg_cluster.this")
+    assert state is not None and state["node_pool"][0]["replicas"] == 2  # what was sent stays in state
+
+    fx.set_faults(sim, failed_provisioning="MachineQuotaExceeded")
+    try:
+        tf.write(fx.config_cluster(name, namespace, pools=fx.pool("np-a", 3), outputs=False))
+        failed = tf.run("apply", "-no-color", "-auto-approve", "-input=false", check=False)
+        assert failed.rc == 1 and "provisioning failed" in failed.stderr
+        assert "simulated provisioning failure: MachineQuotaExceeded" in failed.stderr
+    finally:
+        fx.set_faults(sim, failed_provisioning=None)
+    assert fx.cluster_exists(sim, namespace, name)
+    tf.apply()  # the cause is gone: the next apply settles the cluster
+    assert tf.resource("tkg_cluster.this")["ready"] is True  # type: ignore[index]
+    assert tf.plan().rc == 0
+    tf.destroy()
+
+
 def test_cluster_kubeconfig_reaches_the_workload_cluster(
     make_tf: MakeTerraform, sim: Simulator, namespace: str, tmp_path: Path
 ) -> None:
@@ -130,7 +217,20 @@ def test_cluster_kubeconfig_reaches_the_workload_cluster(
     kubeconfig = tmp_path / "kc.kubeconfig"
     kubeconfig.write_text(tf.output("kubeconfig"))
     assert tf.output("host").startswith("https://")
-    assert tf.run("output", "-json").stdout.count('"sensitive": true') >= 2  # kubeconfig, credentials
+    # the provider marks every credential sensitive (its own schema, not this test's outputs) ...
+    schema = json.loads(tf.run("providers", "schema", "-json").stdout)
+    tkg = next(v for k, v in schema["provider_schemas"].items() if k.endswith("tkg-oss/tkg"))
+    data = tkg["data_source_schemas"]["tkg_cluster_kubeconfig"]["block"]["attributes"]
+    secret = ("kubeconfig", "cluster_ca_certificate", "client_certificate", "client_key", "token")
+    assert {name for name, a in data.items() if a.get("sensitive")} == set(secret)
+    resource = tkg["resource_schemas"]["tkg_cluster"]["block"]
+    assert resource["attributes"]["kubeconfig"].get("sensitive") is True
+    assert resource["block_types"]["network"]["block"]["block_types"]["trusted_ca"]["block"]["attributes"]["pem"][
+        "sensitive"
+    ]
+    # ... so Terraform never prints them
+    shown = tf.run("show", "-no-color").stdout
+    assert "BEGIN RSA PRIVATE KEY" not in shown and "client-key-data" not in shown and "(sensitive value)" in shown
     nodes = fx.kubectl(kubeconfig, "get", "nodes", "-o", "name").split()
     assert len(nodes) == 1 + 2 + 1, nodes
     releases = tf.output("releases")
@@ -177,68 +277,94 @@ resource "tkg_cluster" "{label}" {{
 def config_static_invalid(namespace: str) -> str:
     ok_pool = '  node_pool {\n    name     = "np"\n    replicas = 1\n  }'
     cases = [
-        _bad("name", namespace, ok_pool).replace('name               = "name"', f'name = "Bad_Name" {MARK} name'),
-        _bad("cp_replicas", namespace, f"  control_plane {{\n    replicas = 2 {MARK} replicas\n  }}\n{ok_pool}"),
+        _bad("name", namespace, ok_pool).replace(
+            'name               = "name"', f'name = "Bad_Name" {MARK} Invalid value for name'
+        ),
         _bad(
-            "dup_pool", namespace, f'{ok_pool}\n  node_pool {{\n    name = "np" {MARK} dup pool\n    replicas = 1\n  }}'
+            "cp_replicas",
+            namespace,
+            f"  control_plane {{\n    replicas = 2 {MARK} Invalid value for control_plane.replicas\n  }}\n{ok_pool}",
+        ),
+        _bad(
+            "dup_pool",
+            namespace,
+            f'{ok_pool}\n  node_pool {{\n    name = "np" {MARK} Duplicate node pool name\n    replicas = 1\n  }}',
         ),
         _bad(
             "no_size",
             namespace,
-            f'  node_pool {{ {MARK} no size (the path names the absent replicas)\n    name = "np"\n  }}',
+            f'  node_pool {{ {MARK} Missing node pool size\n    name = "np"\n  }}',
         ),
         _bad(
             "both_sizes",
             namespace,
-            f'  node_pool {{\n    name = "np"\n    replicas = 1 {MARK} both sizes\n'
+            f'  node_pool {{\n    name = "np"\n    replicas = 1 {MARK} Conflicting node pool sizing\n'
             "    autoscaler {\n      min_size = 1\n      max_size = 2\n    }\n  }",
         ),
         _bad(
             "autoscaler",
             namespace,
-            f'  node_pool {{\n    name = "np"\n    autoscaler {{\n      min_size = 5 {MARK} min>max\n'
+            f'  node_pool {{\n    name = "np"\n    autoscaler {{\n      min_size = 5 {MARK} Invalid autoscaler bounds\n'
             "      max_size = 2\n    }\n  }",
         ),
-        _bad("cidr", namespace, f'  network {{\n    pods_cidr_blocks = ["10.0.0.0/33"] {MARK} cidr\n  }}\n{ok_pool}'),
+        _bad(
+            "cidr",
+            namespace,
+            f'  network {{\n    pods_cidr_blocks = ["10.0.0.0/33"] {MARK} Invalid value for network.pods_cidr_blocks\n'
+            f"  }}\n{ok_pool}",
+        ),
         _bad(
             "overlap",
             namespace,
             '  network {\n    pods_cidr_blocks = ["10.96.0.0/11"]\n'
-            f'    services_cidr_blocks = ["10.96.0.0/12"] {MARK} overlap\n  }}\n{ok_pool}',
+            f'    services_cidr_blocks = ["10.96.0.0/12"] {MARK} Overlapping cluster networks\n  }}\n{ok_pool}',
         ),
         _bad(
             "taint",
             namespace,
             f'  node_pool {{\n    name = "np"\n    replicas = 1\n    taint {{\n      key = "k"\n'
-            f'      effect = "Sometimes" {MARK} taint effect\n    }}\n  }}',
+            f'      effect = "Sometimes" {MARK} Invalid value for node_pool[0].taint[0].effect\n    }}\n  }}',
         ),
-        _bad("json", namespace, f'  variables = {{ ntp = "not json" }} {MARK} json\n{ok_pool}'),
-        _bad("managed_var", namespace, f'  variables = {{ vmClass = "\\"x\\"" }} {MARK} managed variable\n{ok_pool}'),
+        _bad("json", namespace, f'  variables = {{ ntp = "not json" }} {MARK} Invalid value for variables\n{ok_pool}'),
+        _bad(
+            "managed_var",
+            namespace,
+            f'  variables = {{ vmClass = "\\"x\\"" }} {MARK} Variable managed by a typed attribute\n{ok_pool}',
+        ),
         _bad(
             "capacity",
             namespace,
             '  node_pool {\n    name = "np"\n    replicas = 1\n    volume {\n      name = "containerd"\n'
-            f'      mount_path = "/var/lib/containerd"\n      capacity_gib = 0 {MARK} capacity\n    }}\n  }}',
+            f'      mount_path = "/var/lib/containerd"\n'
+            f"      capacity_gib = 0 {MARK} Invalid value for node_pool[0].volume[0].capacity_gib\n    }}\n  }}",
         ),
         _bad(
             "default_sc",
             namespace,
-            f'  storage {{\n    classes = ["a"]\n    default_class = "b" {MARK} default class\n  }}\n{ok_pool}',
+            f'  storage {{\n    classes = ["a"]\n'
+            f'    default_class = "b" {MARK} Default storage class not offered\n  }}\n{ok_pool}',
         ),
         _bad(
             "drain",
             namespace,
-            f'  control_plane {{\n    node_drain_timeout = "5 minutes" {MARK} drain\n  }}\n{ok_pool}',
+            f"  control_plane {{\n"
+            f'    node_drain_timeout = "5 minutes" {MARK} Invalid value for control_plane.node_drain_timeout\n'
+            f"  }}\n{ok_pool}",
         ),
-        _bad("cni", namespace, f'  network {{\n    cni = "flannel" {MARK} cni\n  }}\n{ok_pool}'),
+        _bad(
+            "cni", namespace, f'  network {{\n    cni = "flannel" {MARK} Invalid value for network.cni\n  }}\n{ok_pool}'
+        ),
         _bad(
             "proxy",
             namespace,
-            f'  network {{\n    proxy {{\n      http_proxy = "proxy:3128" {MARK} proxy url\n    }}\n  }}\n{ok_pool}',
+            f"  network {{\n    proxy {{\n"
+            f'      http_proxy = "proxy:3128" {MARK} Invalid value for network.proxy.http_proxy\n'
+            f"    }}\n  }}\n{ok_pool}",
         ),
-        _bad("labels", namespace, f'  labels = {{ "bad key!" = "x" }} {MARK} label key\n{ok_pool}'),
+        _bad("labels", namespace, f'  labels = {{ "bad key!" = "x" }} {MARK} Invalid value for labels\n{ok_pool}'),
         _bad("version", namespace, ok_pool, version="latest").replace(
-            'kubernetes_version = "latest"', f'kubernetes_version = "latest" {MARK} version syntax'
+            'kubernetes_version = "latest"',
+            f'kubernetes_version = "latest" {MARK} Invalid value for kubernetes_version',
         ),
     ]
     return fx.PROVIDER + "".join(cases)
@@ -249,24 +375,26 @@ def config_live_invalid(namespace: str) -> str:
     cases = [
         _bad("incompatible", namespace, ok_pool, version="v1.26.5---vmware.2-fips.1-tkg.1").replace(
             'kubernetes_version = "v1.26.5',
-            f'kubernetes_version = "v1.26.5---vmware.2-fips.1-tkg.1" {MARK} incompatible\n  #',
+            f'kubernetes_version = "v1.26.5---vmware.2-fips.1-tkg.1" {MARK} Kubernetes release not available\n  #',
         ),
         _bad("unknown_version", namespace, ok_pool, version="v1.99.0").replace(
-            'kubernetes_version = "v1.99.0"', f'kubernetes_version = "v1.99.0" {MARK} unknown release'
+            'kubernetes_version = "v1.99.0"', f'kubernetes_version = "v1.99.0" {MARK} Kubernetes release not available'
         ),
         _bad("vm_class", namespace, ok_pool).replace(
-            'vm_class           = "best-effort-small"', f'vm_class = "guaranteed-8xlarge" {MARK} vm class not bound'
+            'vm_class           = "best-effort-small"',
+            f'vm_class = "guaranteed-8xlarge" {MARK} VM class not available in namespace {namespace}',
         ),
         _bad("storage_class", namespace, ok_pool).replace(
-            f'storage_class      = "{fx.STORAGE}"', f'storage_class = "tkg-silver" {MARK} storage class not bound'
+            f'storage_class      = "{fx.STORAGE}"',
+            f'storage_class = "tkg-silver" {MARK} Storage class not available in namespace {namespace}',
         ),
         _bad(
             "pool_vm_class",
             namespace,
             f'  node_pool {{\n    name = "np"\n    replicas = 1\n'
-            f'    vm_class = "best-effort-8xlarge" {MARK} pool vm class\n  }}',
+            f'    vm_class = "best-effort-8xlarge" {MARK} VM class not available in namespace {namespace}\n  }}',
         ),
-        _bad("cluster_class", namespace, f'  cluster_class = "no-such-class" {MARK} cluster class\n{ok_pool}'),
+        _bad("cluster_class", namespace, f'  cluster_class = "no-such-class" {MARK} Unknown ClusterClass\n{ok_pool}'),
     ]
     return fx.PROVIDER + "".join(cases)
 

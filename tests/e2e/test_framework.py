@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from terraform_provider_tkg.framework.types import Json
+
 from .conftest import MakeTerraform
 from .harness import Terraform
 
@@ -76,6 +78,27 @@ def test_blocks_update_in_place_and_nested_replace(tf: Terraform) -> None:
     third = tf.resource("tkgtest_thing.x")
     assert third is not None and third["id"] != first["id"]
     assert list(store(tf)) == [third["id"]]  # the old object was deleted, nothing orphaned
+    assert tf.plan().rc == 0
+
+
+def test_update_plans_changing_computed_values_unknown_and_keeps_stable_ones(tf: Terraform) -> None:
+    """The framework default (as in terraform-plugin-framework): any update shows the computed values it may change
+    as unknown, so a remote that changes them (here a write counter) never makes Terraform report an inconsistent
+    result; a stable attribute (``id``) keeps its value in the plan."""
+    tf.write(config_simple(tf.workdir, extra="size = 2"))
+    tf.init()
+    tf.apply()
+    first = tf.resource("tkgtest_thing.x")
+    assert first is not None and first["revision"] == 1
+    tf.write(config_simple(tf.workdir, extra="size = 3"))  # neither description nor anything status depends on
+    plan = tf.plan()
+    assert plan.rc == 2 and "revision" in plan.stdout and "(known after apply)" in plan.stdout
+    id_line = next(line for line in plan.stdout.splitlines() if line.strip().startswith("id "))
+    assert first["id"] in id_line and "known after apply" not in id_line, plan.stdout
+    applied = tf.run("apply", "-input=false", "-no-color", "-auto-approve", ok=(0, 1))
+    assert applied.rc == 0 and "inconsistent" not in applied.stderr, applied.stderr
+    second = tf.resource("tkgtest_thing.x")
+    assert second is not None and second["revision"] == 2 and second["id"] == first["id"]
     assert tf.plan().rc == 0
 
 
@@ -261,3 +284,17 @@ resource "tkgtest_thing" "x" {{
 {member_blocks}}}
 """
     )
+
+
+def test_json_encode_spells_json_exactly_as_terraform_jsonencode(tf: Terraform) -> None:
+    """Import reads JSON attributes back in this spelling, so it must match ``jsonencode`` byte for byte."""
+    tf.write(
+        'output "doc" {\n'
+        '  value = jsonencode({ zeta = [1, 2.5, -3, true, null], alpha = { "b" = "<&>", "a" = "ü\\u2028" }, '
+        "empty = {}, list = [] })\n"
+        "}\n"
+    )
+    tf.init()
+    tf.apply()
+    text = tf.output("doc")
+    assert Json.encode(json.loads(text)) == text

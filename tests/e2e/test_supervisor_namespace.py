@@ -11,6 +11,7 @@ against an in-process tkg-sim (delay_scale 0) whose seed adds duplicate names fo
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -27,6 +28,7 @@ from tkgsim.model import default_model
 from . import _cluster_fixtures as cluster_fixtures
 from . import _vcenter_fixtures as fx
 from .conftest import MakeTerraform
+from .harness import error_diagnostics
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +166,15 @@ def test_supervisor_namespace_validation(sim: Simulator, make_tf: MakeTerraform)
     tf.write(fx.PROLOGUE + "\n".join(hcl for hcl, _ in INVALID))
     tf.init()
     with fx.record_writes() as recorder:
-        run = tf.run("plan", "-input=false", "-no-color", ok=(1,))
-    text = run.stdout + run.stderr
+        run = tf.run("plan", "-input=false", "-no-color", "-json", ok=(1,))
+    errors = error_diagnostics(run.stdout)
+    # each case rejected by its own diagnostic (in its resource block, saying what is wrong) ...
     for _hcl, (address, expected) in INVALID:
-        resource_line = f'in resource "{address.split(".")[0]}" "{address.split(".")[1]}"'
-        assert resource_line in text, f"no error for {address}:\n{text}"
-        assert expected in text, f"{address}: {expected!r} not in output"
-    assert len(INVALID) >= 15
+        kind, label = address.split(".")
+        mine = [d for d in errors if (d.get("snippet") or {}).get("context") == f'resource "{kind}" "{label}"']
+        assert any(expected in d["summary"] + " " + d["detail"] for d in mine), f"{address}: {expected!r} in {mine}"
+    # ... and the provider reported one error per case, nothing else (counted from its output, not this file)
+    assert len(errors) == len(INVALID), json.dumps(errors, indent=1)[:4000]
     assert recorder.writes == []
 
 

@@ -8,14 +8,11 @@ terraform {
 
 provider "tkg" {}
 
-data "tkg_kubernetes_releases" "v131" {
-  version_prefix = "v1.31"
-}
-
 resource "tkg_cluster" "example" {
-  name               = "example"
-  namespace          = "team-a"
-  kubernetes_version = data.tkg_kubernetes_releases.v131.latest
+  name      = "example"
+  namespace = "team-a"
+  # A pinned release: the cluster upgrades only when this line changes (see docs/resources/cluster.md).
+  kubernetes_version = "v1.31.4---vmware.1-fips-vkr.3"
   vm_class           = "best-effort-medium"
   storage_class      = "vsan-default-storage-policy"
   labels             = { team = "payments" }

@@ -250,17 +250,18 @@ def _class_paths(model: Model, attr: str) -> list[tuple[Path, Any]]:
 def _check_bound(
     ctx: PlanContext, paths: list[tuple[Path, Any]], available: list[str], namespace: str, what: str, hint: str
 ) -> None:
+    title = what[:1].upper() + what[1:]  # "VM class", not str.capitalize()'s "Vm class"
     for path, value in paths:
         if value is Unknown:
             ctx.diagnostics.warning(
-                f"{what.capitalize()} not checked",
+                f"{title} not checked",
                 f"The {what} is not known until apply, so it was not checked.",
                 path,
             )
         elif value not in available:
             ctx.diagnostics.error(
-                f"{what.capitalize()} not available in namespace {namespace}",
-                f"{what.capitalize()} {value!r} is not bound to vSphere Namespace {namespace!r}; available: "
+                f"{title} not available in namespace {namespace}",
+                f"{title} {value!r} is not bound to vSphere Namespace {namespace!r}; available: "
                 f"{', '.join(available) or 'none'}. {hint}",
                 path,
             )

@@ -18,6 +18,7 @@ from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, TKR_LABEL
 from ...api.releases import designates, name_form
 from ...framework import durations
 from ...framework.diagnostics import Key, Path
+from ...framework.types import Json
 from .expand import cluster_variables
 from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, Storage, Taint, TrustedCa, Volume
 from .wire import (
@@ -98,20 +99,6 @@ def _capacity_gib(capacity: Any) -> int:
     return round(number * factor[unit])
 
 
-def _read_volumes(wire: Any, prior: list[Volume]) -> list[Volume]:
-    volumes = [
-        Volume(
-            name=str(v.get("name", "")),
-            mount_path=str(v.get("mountPath", "")),
-            capacity_gib=_capacity_gib(v.get("capacity")),
-            storage_class=v.get("storageClass"),
-        )
-        for v in (wire if isinstance(wire, list) else [])
-        if isinstance(v, dict)
-    ]
-    return _by_prior(volumes, prior, lambda v: v.name)
-
-
 def _by_prior(items: list[Any], prior: list[Any], key: Any) -> list[Any]:
     """``items`` ordered like ``prior`` (matched by ``key``), items the prior does not know appended."""
     order = {key(p): i for i, p in enumerate(prior)}
@@ -140,11 +127,46 @@ def _empty_as_prior(value: Any, prior: Any) -> Any:
     return None if prior is None else type(prior)()
 
 
-def _read_pool(md: k8s.MachineDeploymentTopology, prior: NodePool | None) -> NodePool:
+def _take(value: Any, declared: Any, everything: bool) -> Any:
+    """The server's ``value`` of an optional setting, when it is the user's to see: everything on import (and for
+    objects the configuration does not know), otherwise only what the configuration declared. A value the platform
+    adds to a setting the user left out never lands in state (Terraform would call the apply inconsistent)."""
+    return value if everything or declared is not None else None
+
+
+def _read_volumes(wire: Any, prior: list[Volume], everything: bool) -> list[Volume]:
+    if not everything and not prior:
+        return []
+    declared = {v.name: v for v in prior}
+    volumes = []
+    for v in wire if isinstance(wire, list) else []:
+        if not isinstance(v, dict):
+            continue
+        name = str(v.get("name", ""))
+        known_volume = declared.get(name)
+        volumes.append(
+            Volume(
+                name=name,
+                mount_path=str(v.get("mountPath", "")),
+                capacity_gib=_capacity_gib(v.get("capacity")),
+                storage_class=_take(
+                    v.get("storageClass"),
+                    known_volume.storage_class if known_volume else None,
+                    everything or known_volume is None,
+                ),
+            )
+        )
+    return _by_prior(volumes, prior, lambda v: v.name)
+
+
+def _read_pool(md: k8s.MachineDeploymentTopology, prior: NodePool | None, importing: bool) -> NodePool:
+    # A pool the configuration does not have (added outside Terraform) is read whole: it shows as drift.
+    everything = importing or prior is None
+    p = prior or NodePool()
     overrides = _overrides(md.variables)
     annotations = (md.metadata.annotations if md.metadata else None) or {}
     autoscaler = None
-    if AUTOSCALER_MIN in annotations or AUTOSCALER_MAX in annotations:
+    if (everything or p.autoscaler is not None) and (AUTOSCALER_MIN in annotations or AUTOSCALER_MAX in annotations):
         autoscaler = Autoscaler(
             min_size=int(annotations.get(AUTOSCALER_MIN) or 0), max_size=int(annotations.get(AUTOSCALER_MAX) or 0)
         )
@@ -156,17 +178,16 @@ def _read_pool(md: k8s.MachineDeploymentTopology, prior: NodePool | None) -> Nod
         for x in overrides.get(VAR_POOL_TAINTS) or []
         if isinstance(x, dict)
     ]
-    prior_taints = prior.taint if prior else []
     return NodePool(
         name=md.name,
-        replicas=None if autoscaler is not None else md.replicas,
-        vm_class=overrides.get(VAR_VM_CLASS),
-        storage_class=overrides.get(VAR_STORAGE_CLASS),
-        failure_domain=md.failureDomain,
-        labels=_empty_as_prior(labels, prior.labels if prior else None),
+        replicas=None if autoscaler is not None or p.autoscaler is not None else md.replicas,
+        vm_class=_take(overrides.get(VAR_VM_CLASS), p.vm_class, everything),
+        storage_class=_take(overrides.get(VAR_STORAGE_CLASS), p.storage_class, everything),
+        failure_domain=_take(md.failureDomain, p.failure_domain, everything),
+        labels=_empty_as_prior(labels, p.labels) if everything or p.labels is not None else None,
         autoscaler=autoscaler,
-        taint=_by_prior(taints, prior_taints, lambda x: (x.key, x.effect)),
-        volume=_read_volumes(overrides.get(VAR_POOL_VOLUMES), prior.volume if prior else []),
+        taint=_by_prior(taints, p.taint, lambda x: (x.key, x.effect)) if everything or p.taint else [],
+        volume=_read_volumes(overrides.get(VAR_POOL_VOLUMES), p.volume, everything),
     )
 
 
@@ -193,7 +214,8 @@ def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: b
             same = old is not None and json.loads(old) == server[name]
         except ValueError:
             same = False
-        out[name] = old if same and old is not None else json.dumps(server[name], sort_keys=True)
+        # Read back as jsonencode() writes it, so that an import matches the configuration exactly.
+        out[name] = old if same and old is not None else Json.encode(server[name])
     if importing and not out:
         return None
     return out
@@ -202,20 +224,21 @@ def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: b
 def _read_network(
     obj: k8s.Cluster, prior: Network | None, importing: bool, pems: dict[str, str] | None, real_cni: str | None
 ) -> Network | None:
+    if prior is None and not importing:
+        return None  # the user left the block out: server defaults of the cluster network are not theirs
+    p = prior or Network()
     cn = obj.spec.clusterNetwork
     pods = (cn.pods.cidrBlocks if cn and cn.pods else None) or None
     services = (cn.services.cidrBlocks if cn and cn.services else None) or None
     domain = cn.serviceDomain if cn else None
-    # Server defaults of the cluster network are not the user's: read them back only when the user set them.
-    take = importing or prior is not None
-    p = prior or Network()
     proxy_wire = obj.variable(VAR_PROXY)
     proxy = None
-    if isinstance(proxy_wire, dict):
+    if isinstance(proxy_wire, dict) and (importing or p.proxy is not None):
+        q = p.proxy or Proxy()
         proxy = Proxy(
-            http_proxy=proxy_wire.get("httpProxy"),
-            https_proxy=proxy_wire.get("httpsProxy"),
-            no_proxy=_keep_order(proxy_wire.get("noProxy"), p.proxy.no_proxy if p.proxy else None),
+            http_proxy=_take(proxy_wire.get("httpProxy"), q.http_proxy, importing),
+            https_proxy=_take(proxy_wire.get("httpsProxy"), q.https_proxy, importing),
+            no_proxy=_take(_keep_order(proxy_wire.get("noProxy"), q.no_proxy), q.no_proxy, importing),
         )
     trust = obj.variable(VAR_TRUST)
     prior_pems = {ca.name: ca.pem for ca in p.trusted_ca}
@@ -227,56 +250,64 @@ def _read_network(
         if isinstance(x, dict) and x.get("name")
     ]
     # The ClusterBootstrap says which CNI really runs; the annotation is what this provider asked for (older clusters).
-    cni = real_cni or (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
-    if importing and cni == DEFAULT_CNI:
-        cni = None  # the platform's default, like a defaulted variable: not imported
+    declared_cni = p.cni if isinstance(p.cni, str) else None
+    # No ClusterBootstrap readable and no annotation: the Supervisor's default runs.
+    cni = real_cni or (obj.metadata.annotations or {}).get(CNI_ANNOTATION) or declared_cni or DEFAULT_CNI
     network = Network(
-        pods_cidr_blocks=_keep_order(pods, p.pods_cidr_blocks)
-        if take and (importing or p.pods_cidr_blocks is not None)
-        else None,
-        services_cidr_blocks=(
-            _keep_order(services, p.services_cidr_blocks)
-            if take and (importing or p.services_cidr_blocks is not None)
-            else None
-        ),
-        service_domain=domain if take and (importing or p.service_domain is not None) else None,
-        cni=cni if take and (importing or p.cni is not None) else None,
+        pods_cidr_blocks=_take(_keep_order(pods, p.pods_cidr_blocks), p.pods_cidr_blocks, importing),
+        services_cidr_blocks=_take(_keep_order(services, p.services_cidr_blocks), p.services_cidr_blocks, importing),
+        service_domain=_take(domain, p.service_domain, importing),
+        cni=cni,  # optional + computed: the CNI that runs, whether or not the configuration names it
         proxy=proxy,
-        trusted_ca=_by_prior(cas, p.trusted_ca, lambda x: x.name),
+        trusted_ca=_by_prior(cas, p.trusted_ca, lambda x: x.name) if importing or p.trusted_ca else [],
     )
     if prior is None and network == Network():
         return None
     return network
 
 
-def _read_control_plane(obj: k8s.Cluster, prior: ControlPlane | None) -> ControlPlane | None:
+def _read_control_plane(obj: k8s.Cluster, prior: ControlPlane, importing: bool) -> ControlPlane:
     topology = obj.spec.topology
     cp = topology.controlPlane if topology else None
     overrides = _overrides(cp.variables if cp else None)
-    block = ControlPlane(
+    return ControlPlane(
         replicas=(cp.replicas if cp and cp.replicas is not None else 1),
-        vm_class=overrides.get(VAR_VM_CLASS),
-        storage_class=overrides.get(VAR_STORAGE_CLASS),
-        node_drain_timeout=keep_duration(
-            cp.nodeDrainTimeout if cp else None, prior.node_drain_timeout if prior else None
+        vm_class=_take(overrides.get(VAR_VM_CLASS), prior.vm_class, importing),
+        storage_class=_take(overrides.get(VAR_STORAGE_CLASS), prior.storage_class, importing),
+        node_drain_timeout=_take(
+            keep_duration(cp.nodeDrainTimeout if cp else None, prior.node_drain_timeout or _short(cp)),
+            prior.node_drain_timeout,
+            importing,
         ),
-        volume=_read_volumes(obj.variable(VAR_CP_VOLUMES), prior.volume if prior else []),
+        volume=_read_volumes(obj.variable(VAR_CP_VOLUMES), prior.volume, importing),
     )
-    if prior is None and block == ControlPlane():
+
+
+def _short(cp: Any) -> str | None:
+    """The short spelling of the server's drain timeout (Kubernetes writes ``5m0s``; users write ``5m``), for import."""
+    text = cp.nodeDrainTimeout if cp else None
+    try:
+        seconds = durations.parse(text) if text else None
+    except ValueError:
         return None
-    return block
+    return durations.format_seconds(seconds) if seconds is not None and seconds == int(seconds) else None
 
 
-def _read_storage(obj: k8s.Cluster, prior: Storage | None) -> Storage | None:
+def _read_storage(obj: k8s.Cluster, prior: Storage | None, importing: bool) -> Storage | None:
+    if prior is None and not importing:
+        return None
+    p = prior or Storage()
     classes = obj.variable(VAR_STORAGE_CLASSES)
     storage = Storage(
-        classes=_keep_order(list(classes), prior.classes if prior else None)
-        if isinstance(classes, list) and classes
-        else None,
-        default_class=obj.variable(VAR_DEFAULT_STORAGE_CLASS),
+        classes=_take(
+            _keep_order(list(classes), p.classes) if isinstance(classes, list) and classes else None,
+            p.classes,
+            importing,
+        ),
+        default_class=_take(obj.variable(VAR_DEFAULT_STORAGE_CLASS), p.default_class, importing),
     )
     if storage == Storage():
-        return None if prior is None else Storage(classes=None if prior.classes is None else [], default_class=None)
+        return None if prior is None else Storage(classes=None if p.classes is None else [], default_class=None)
     return storage
 
 
@@ -309,7 +340,9 @@ def from_api(
     endpoint = obj.spec.controlPlaneEndpoint
     mds = (topology.workers.machineDeployments if topology and topology.workers else None) or []
     prior_pools = {pool.name: pool for pool in p.node_pool}
-    pools = _by_prior([_read_pool(md, prior_pools.get(md.name)) for md in mds], p.node_pool, lambda x: x.name)
+    pools = _by_prior(
+        [_read_pool(md, prior_pools.get(md.name), importing) for md in mds], p.node_pool, lambda x: x.name
+    )
     annotations = {
         k: v for k, v in (obj.metadata.annotations or {}).items() if k not in (OWNER_ANNOTATION, CNI_ANNOTATION)
     }
@@ -333,10 +366,10 @@ def from_api(
         api_endpoint=f"https://{endpoint.host}:{endpoint.port or 6443}" if endpoint and endpoint.host else None,
         conditions=_conditions(obj),
         kubeconfig=kubeconfig if kubeconfig is not None else p.kubeconfig,
-        control_plane=_read_control_plane(obj, p.control_plane if not importing else None),
+        control_plane=_read_control_plane(obj, ControlPlane() if importing else p.control_plane, importing),
         node_pool=pools,
         network=_read_network(obj, p.network, importing, trusted_ca_pems, cni),
-        storage=_read_storage(obj, p.storage),
+        storage=_read_storage(obj, p.storage, importing),
         timeouts=p.timeouts,
     )
 

@@ -8,7 +8,7 @@ import dataclasses
 from typing import Any
 
 from ..._naming import PROVIDER_NAME
-from ...framework.model import many, single
+from ...framework.model import group, many, single
 from .wire import DEFAULT_CLUSTER_CLASS
 
 __all__ = [
@@ -120,7 +120,7 @@ class Model:
     api_endpoint: str | None = None
     conditions: list[dict[str, Any]] | None = None
     kubeconfig: str | None = None
-    control_plane: ControlPlane | None = single(ControlPlane)  # noqa: RUF009 (a dataclasses.field)
+    control_plane: ControlPlane = group(ControlPlane)  # noqa: RUF009 (a dataclasses.field)
     node_pool: list[NodePool] = many(NodePool)  # noqa: RUF009 (a dataclasses.field)
     network: Network | None = single(Network)  # noqa: RUF009 (a dataclasses.field)
     storage: Storage | None = single(Storage)  # noqa: RUF009 (a dataclasses.field)

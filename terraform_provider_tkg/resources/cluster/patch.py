@@ -12,11 +12,8 @@ from .expand import cluster_annotations, cluster_variables, pool_annotations, po
 from .flatten import keep_duration
 from .model import ControlPlane, Model, NodePool
 from .wire import (
-    CNI_ANNOTATION,
     CP_OVERRIDES,
-    MANAGED_VARIABLES,
     NODE_POOL_CLASS,
-    POOL_OVERRIDES,
     VAR_STORAGE_CLASS,
     VAR_VM_CLASS,
 )
@@ -65,7 +62,10 @@ def _merge_variables(
     return out
 
 
-def _merged_pool(current: dict[str, Any] | None, pool: NodePool) -> dict[str, Any]:
+def _merged_pool(current: dict[str, Any] | None, pool: NodePool, before: NodePool | None) -> dict[str, Any]:
+    """The pool's topology entry: ``current`` with what ``pool`` declares set, and what only ``before`` (the prior
+    configuration) declared removed; settings neither declares (the platform's) stay as they are."""
+    before = before or NodePool()
     entry: dict[str, Any] = copy.deepcopy(current) if current else {"class": NODE_POOL_CLASS, "name": pool.name}
     if pool.autoscaler is None and pool.replicas is not None:
         entry["replicas"] = int(pool.replicas)
@@ -73,12 +73,11 @@ def _merged_pool(current: dict[str, Any] | None, pool: NodePool) -> dict[str, An
         entry.pop("replicas", None)
     if pool.failure_domain:
         entry["failureDomain"] = pool.failure_domain
-    else:
+    elif before.failure_domain:
         entry.pop("failureDomain", None)
     metadata = dict(entry.get("metadata") or {})
-    annotations = {
-        k: v for k, v in (metadata.get("annotations") or {}).items() if k not in (AUTOSCALER_MIN, AUTOSCALER_MAX)
-    }
+    autoscaler_keys = (AUTOSCALER_MIN, AUTOSCALER_MAX) if pool.autoscaler or before.autoscaler else ()
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k not in autoscaler_keys}
     annotations.update(pool_annotations(pool))
     if annotations:
         metadata["annotations"] = annotations
@@ -88,8 +87,9 @@ def _merged_pool(current: dict[str, Any] | None, pool: NodePool) -> dict[str, An
         entry["metadata"] = metadata
     else:
         entry.pop("metadata", None)
+    managed = {name for name, _ in pool_overrides(pool) + pool_overrides(before)}
     overrides = _merge_variables(
-        list((entry.get("variables") or {}).get("overrides") or []), pool_overrides(pool), set(POOL_OVERRIDES)
+        list((entry.get("variables") or {}).get("overrides") or []), pool_overrides(pool), managed
     )
     if overrides:
         entry["variables"] = {**(entry.get("variables") or {}), "overrides": overrides}
@@ -100,6 +100,9 @@ def _merged_pool(current: dict[str, Any] | None, pool: NodePool) -> dict[str, An
 
 def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str, Any]:
     """A JSON merge patch taking ``current`` from ``prior``'s settings to ``planned``'s, touching only what changed.
+
+    Only settings ``prior`` or ``planned`` declares are managed: one the user removed from the configuration is
+    removed from the cluster; one neither declares (a value the platform set) is left alone.
 
     Lists (``variables``, ``machineDeployments``, overrides) are sent whole, as merge patch requires, rebuilt from the
     server's current entries so that fields and variables this resource does not manage (``TKR_DATA``, server
@@ -114,8 +117,6 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
     if labels:
         metadata["labels"] = labels
     prior_annotations = dict(prior.annotations or {})
-    if prior.network is not None and prior.network.cni:
-        prior_annotations[CNI_ANNOTATION] = prior.network.cni
     annotations = _map_patch(meta.get("annotations"), prior_annotations, cluster_annotations(planned))
     if annotations:
         metadata["annotations"] = annotations
@@ -132,11 +133,13 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
 
     cp_current = topology.get("controlPlane") or {}
     cp = planned.control_plane or ControlPlane()
+    cp_before = prior.control_plane or ControlPlane()
     cp_patch: dict[str, Any] = {}
     replicas = int(cp.replicas) if cp.replicas is not None else 1
     if cp_current.get("replicas") != replicas:
         cp_patch["replicas"] = replicas
-    if cp_current.get("nodeDrainTimeout") != cp.node_drain_timeout:
+    drain_managed = cp.node_drain_timeout is not None or cp_before.node_drain_timeout is not None
+    if drain_managed and cp_current.get("nodeDrainTimeout") != cp.node_drain_timeout:
         old = cp_current.get("nodeDrainTimeout")
         same = (
             old is not None
@@ -147,7 +150,12 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
             cp_patch["nodeDrainTimeout"] = cp.node_drain_timeout
     cp_overrides_now = list((cp_current.get("variables") or {}).get("overrides") or [])
     cp_desired = [(n, v) for n, v in ((VAR_VM_CLASS, cp.vm_class), (VAR_STORAGE_CLASS, cp.storage_class)) if v]
-    cp_overrides = _merge_variables(cp_overrides_now, cp_desired, set(CP_OVERRIDES))
+    cp_declared = {
+        VAR_VM_CLASS: (cp.vm_class, cp_before.vm_class),
+        VAR_STORAGE_CLASS: (cp.storage_class, cp_before.storage_class),
+    }
+    cp_managed = {n for n in CP_OVERRIDES if any(cp_declared[n])}
+    cp_overrides = _merge_variables(cp_overrides_now, cp_desired, cp_managed)
     if cp_overrides != cp_overrides_now:
         cp_patch["variables"] = {"overrides": cp_overrides}
     if cp_patch:
@@ -155,12 +163,14 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
 
     mds_now = list((topology.get("workers") or {}).get("machineDeployments") or [])
     by_name = {md.get("name"): md for md in mds_now}
-    mds = [_merged_pool(by_name.get(pool.name), pool) for pool in planned.node_pool]
+    prior_pools = {pool.name: pool for pool in prior.node_pool}
+    mds = [_merged_pool(by_name.get(pool.name), pool, prior_pools.get(pool.name)) for pool in planned.node_pool]
     if mds != mds_now:
         topo["workers"] = {"machineDeployments": mds}
 
     variables_now = list(topology.get("variables") or [])
-    managed = set(MANAGED_VARIABLES) | set(prior.variables or {}) | set(planned.variables or {})
+    # Only variables one of the two configurations declares: what the platform set by itself stays.
+    managed = {name for name, _ in cluster_variables(prior) + cluster_variables(planned)}
     variables = _merge_variables(variables_now, cluster_variables(planned), managed)
     if variables != variables_now:
         topo["variables"] = variables

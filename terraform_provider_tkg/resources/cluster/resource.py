@@ -9,7 +9,8 @@ from ... import clients, reporting
 from ...framework import logs, validators
 from ...framework.model import from_tf, to_tf
 from ...framework.resource import Context, PlanContext, Resource, Timeouts
-from ...framework.values import Unknown, known
+from ...framework.values import known
+from . import imported
 from .checks import check_version_change, live_checks
 from .expand import as_int, to_api, trust_secret
 from .flatten import from_api, tf_path, trusted_ca_pems
@@ -100,16 +101,29 @@ class ClusterResource(Resource):
         prior = from_tf(Model, ctx.prior) if ctx.prior is not None else None
         model = from_tf(Model, planned)
         if prior is not None:
-            real_changes = [p for p in ctx.changed if p[:1] not in (("wait_for_ready",), ("timeouts",))]
-            if real_changes and not ctx.requires_replace:
-                for name in ("phase", "ready", "conditions"):
-                    planned[name] = Unknown
             check_version_change(ctx, prior, model)
             _same_cni_is_no_replacement(ctx, prior, model)
+            self._plan_imported_keys(ctx, prior, model)
         if ctx.diagnostics.has_errors:
             return planned
         live_checks(ctx, self.provider_data, prior, model)
         return planned
+
+    @staticmethod
+    def _plan_imported_keys(ctx: PlanContext, prior: Model, model: Model) -> None:
+        drops = imported.state_only(ctx.private, prior, model)
+        ctx.private.pop(imported.STATE_ONLY, None)
+        if not drops:
+            return
+        ctx.private[imported.STATE_ONLY] = drops
+        for name, keys in drops.items():
+            ctx.diagnostics.warning(
+                f"Imported {name} not in the configuration",
+                f"terraform import read {name} {', '.join(repr(k) for k in keys)} from the cluster, and the "
+                f"configuration does not declare them. They are dropped from the state only: the cluster keeps them "
+                f"and Terraform will not manage them. Declare them in {name} to manage them.",
+                (name,),
+            )
 
     # -- CRUD ---------------------------------------------------------------------------------------------------
 
@@ -134,8 +148,8 @@ class ClusterResource(Resource):
         from ...api import supervisor
 
         cni = model.network.cni if model.network is not None else None
-        if not cni:
-            return True
+        if not isinstance(cni, str) or not cni:
+            return True  # unset (computed): the Supervisor's default
         releases = supervisor.matching_releases(str(model.kubernetes_version), client.list_releases())
         release = next((r for r in releases if supervisor.release_usable(r)), releases[0] if releases else None)
         if release is None:
@@ -309,12 +323,16 @@ class ClusterResource(Resource):
             except errors.ApiError as exc:
                 self._api_error(ctx, "reading", model, exc)
                 return state
+            if importing:
+                imported.remember(ctx.private, read)
             return to_tf(read)
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
         from ...api import errors
 
         before, model = from_tf(Model, prior), from_tf(Model, planned)
+        # Keys import read that the configuration never declared leave the state, not the cluster.
+        before = imported.without(before, ctx.private.get(imported.STATE_ONLY) or {})
         with logs.resource_context(TYPE_NAME, label(model)):
             client = self._client(ctx, model)
             if client is None:
@@ -327,6 +345,7 @@ class ClusterResource(Resource):
             except errors.ApiError as exc:
                 self._api_error(ctx, "updating", model, exc)
                 return prior
+            imported.forget(ctx.private)  # the configuration now decides which keys are managed
             _report_pruned(ctx, "updating", model, from_api(obj, model))
             if ctx.diagnostics.has_errors:
                 return to_tf(from_api(obj, model))

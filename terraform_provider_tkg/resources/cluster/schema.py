@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...framework import types as t
 from ...framework import validators
-from ...framework.schema import Attribute, Block, ListBlock, Schema, SingleBlock
+from ...framework.schema import Attribute, Block, GroupBlock, ListBlock, Schema, SingleBlock
 from .validation import annotations_map, cidr_list, json_values, labels_map, release_name, url
 from .wire import DEFAULT_CLUSTER_CLASS
 
@@ -75,7 +75,7 @@ _CONTROL_PLANE = Block(
         ),
     },
     blocks={"volume": ListBlock(_VOLUME)},
-    description="Control-plane settings.",
+    description="Control-plane settings. Leaving the block out is the same as writing it with only defaults.",
 )
 _NODE_POOL = Block(
     attributes={
@@ -159,8 +159,10 @@ _NETWORK = Block(
         "cni": Attribute(
             t.String(),
             optional=True,
+            computed=True,
             requires_replace=True,
-            description="`antrea` (default) or `calico`.",
+            description="`antrea` (the Supervisor's default) or `calico`; read back from the cluster's "
+            "ClusterBootstrap (unset: the CNI that runs).",
             validators=(validators.one_of("antrea", "calico"),),
         ),
     },
@@ -183,7 +185,7 @@ _CONDITION = t.Object({"type": t.String(), "status": t.String(), "reason": t.Str
 SCHEMA = Schema(
     Block(
         attributes={
-            "id": Attribute(t.String(), computed=True, description="`namespace/name`."),
+            "id": Attribute(t.String(), computed=True, stable=True, description="`namespace/name`."),
             "name": Attribute(
                 t.String(),
                 required=True,
@@ -246,12 +248,19 @@ SCHEMA = Schema(
             ),
             "phase": Attribute(t.String(), computed=True, description="Cluster API phase."),
             "ready": Attribute(t.Bool(), computed=True, description="Whether the Ready condition is true."),
-            "api_endpoint": Attribute(t.String(), computed=True, description="URL of the cluster's API server."),
+            "api_endpoint": Attribute(
+                t.String(),
+                computed=True,
+                stable=True,
+                description="URL of the cluster's API server (it does not change once set).",
+            ),
             "conditions": Attribute(t.List(_CONDITION), computed=True, description="The Cluster's conditions."),
-            "kubeconfig": Attribute(t.String(), computed=True, sensitive=True, description="Admin kubeconfig (YAML)."),
+            "kubeconfig": Attribute(
+                t.String(), computed=True, sensitive=True, stable=True, description="Admin kubeconfig (YAML)."
+            ),
         },
         blocks={
-            "control_plane": SingleBlock(_CONTROL_PLANE),
+            "control_plane": GroupBlock(_CONTROL_PLANE),
             "node_pool": ListBlock(_NODE_POOL, min_items=1),
             "network": SingleBlock(_NETWORK),
             "storage": SingleBlock(_STORAGE),

@@ -5,6 +5,7 @@ and annotations it sets or skips. Terraform names live in ``model``/``schema``; 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 __all__ = [
     "CNI_ANNOTATION",
@@ -17,7 +18,6 @@ __all__ = [
     "OWNER_ANNOTATION",
     "OWNER_VALUE",
     "PLATFORM_VARIABLES",
-    "POOL_OVERRIDES",
     "SYSTEM_KEY",
     "SYSTEM_VARIABLES",
     "TRUST_SECRET_SUFFIX",
@@ -49,23 +49,25 @@ MANAGED_VARIABLES = (
     VAR_TRUST,
 )
 CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
-POOL_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS, VAR_POOL_LABELS, VAR_POOL_TAINTS, VAR_POOL_VOLUMES)
 # Variables the server adds or defaults by itself: never imported into ``variables``.
 SYSTEM_VARIABLES = (VAR_TKR_DATA,)
 # Variables the Supervisor's webhook injects into every new Cluster of the ``tanzukubernetescluster`` /
 # ``builtin-generic-v3.1.0`` classes (VMware lists them for GitOps tools to ignore). A user may still declare them;
 # import never takes them (their values are the platform's, and ``clusterEncryptionConfigYaml`` holds a key).
 PLATFORM_VARIABLES = ("user", "ntp", "extensionCert", "clusterEncryptionConfigYaml")
-# Variables the Supervisor defaults when absent: imported only when their value differs from the default.
-DEFAULTED_VARIABLES: dict[str, object] = {
+# Values the Supervisor's defaulting gives a variable the Cluster left out (reference §3.2): import skips a variable
+# that holds exactly its default, since nobody wrote it.
+DEFAULTED_VARIABLES: dict[str, Any] = {
     "controlPlaneCertificateRotation": {"activate": True, "daysBefore": 90},
     "podSecurityStandard": {
+        "enforce": "baseline",
+        "enforceVersion": "latest",
         "audit": "restricted",
         "auditVersion": "latest",
-        "enforce": "privileged",
-        "enforceVersion": "latest",
-        "warn": "privileged",
+        "warn": "restricted",
         "warnVersion": "latest",
+        "deactivated": False,
+        "exemptions": {"namespaces": []},
     },
 }
 
@@ -74,8 +76,8 @@ DEFAULTED_VARIABLES: dict[str, object] = {
 OWNER_ANNOTATION = "tkg-oss.io/managed-by"
 OWNER_VALUE = "terraform-provider-tkg"
 # The CNI choice. The Supervisor selects a CNI through the cluster's ClusterBootstrap (``spec.cni.refName``), which
-# this provider creates before the Cluster; the annotation records what was asked for (and is the fallback on read
-# when no ClusterBootstrap can be read). Without one the Supervisor installs its default, Antrea.
+# this provider creates before the Cluster; without one the Supervisor installs its default, Antrea. Earlier versions
+# of this provider recorded the choice in this annotation only; it is still read when no ClusterBootstrap can be.
 CNI_ANNOTATION = "tkg-oss.io/cni"
 DEFAULT_CNI = "antrea"
 TRUST_SECRET_SUFFIX = "-user-trusted-ca-secret"

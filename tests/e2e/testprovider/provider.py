@@ -10,7 +10,7 @@ from typing import Any
 
 from terraform_provider_tkg.framework import logs, validators
 from terraform_provider_tkg.framework import types as t
-from terraform_provider_tkg.framework.resource import Context, PlanContext, Provider, Resource, Timeouts
+from terraform_provider_tkg.framework.resource import Context, Provider, Resource, Timeouts
 from terraform_provider_tkg.framework.schema import Attribute, Block, ListBlock, Schema, SetBlock, SingleBlock
 from terraform_provider_tkg.framework.values import Unknown
 
@@ -44,7 +44,7 @@ class Store:
 THING_SCHEMA = Schema(
     Block(
         attributes={
-            "id": Attribute(t.String(), computed=True),
+            "id": Attribute(t.String(), computed=True, stable=True),
             "name": Attribute(t.String(), required=True, requires_replace=True, validators=(validators.dns1123_label,)),
             "description": Attribute(t.String(), optional=True),
             "size": Attribute(
@@ -56,6 +56,7 @@ THING_SCHEMA = Schema(
             "fail_create": Attribute(t.Bool(), optional=True),
             "create_delay": Attribute(t.Number(), optional=True),
             "status": Attribute(t.String(), computed=True),
+            "revision": Attribute(t.Number(), computed=True),
         },
         blocks={
             "spec": SingleBlock(
@@ -114,11 +115,6 @@ class Thing(Resource):
                 "Conflicting settings", "fail_create and create_delay cannot be combined.", ("create_delay",)
             )
 
-    def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
-        if not ctx.is_create and ("description",) in ctx.changed:
-            planned["status"] = Unknown  # the remote recomputes it
-        return planned
-
     def _remote(self, planned: dict[str, Any]) -> dict[str, Any]:
         obj = {k: v for k, v in planned.items() if k != "timeouts"}
         for rule in obj.get("rule") or []:
@@ -127,10 +123,15 @@ class Thing(Resource):
         obj["status"] = f"ok:{planned.get('description') or ''}"
         return obj
 
+    def _next_revision(self, objects: dict[str, Any], object_id: str) -> int:
+        """The remote counts writes: a computed value that changes with every update, whatever changed."""
+        return int((objects.get(object_id) or {}).get("revision") or 0) + 1
+
     def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
         objects = self.store.load()
         obj = self._remote(planned)
         obj["id"] = f"{planned['name']}-{self.store.next_number()}"
+        obj["revision"] = 1
         objects[obj["id"]] = obj
         self.store.save(objects)
         log.info("created %s", obj["id"])
@@ -164,6 +165,7 @@ class Thing(Resource):
         if prior["id"] not in objects:
             return None
         obj = self._remote(planned)
+        obj["revision"] = self._next_revision(objects, prior["id"])
         objects[prior["id"]] = obj
         self.store.save(objects)
         return obj

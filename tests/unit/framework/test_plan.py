@@ -5,7 +5,7 @@ from typing import Any
 from terraform_provider_tkg.framework import plan, validators
 from terraform_provider_tkg.framework import types as t
 from terraform_provider_tkg.framework.diagnostics import Diagnostics, Key, format_path
-from terraform_provider_tkg.framework.schema import Attribute, Block, ListBlock, SetBlock, SingleBlock
+from terraform_provider_tkg.framework.schema import Attribute, Block, GroupBlock, ListBlock, SetBlock, SingleBlock
 from terraform_provider_tkg.framework.values import Unknown
 
 BLOCK = Block(
@@ -137,3 +137,83 @@ def test_validate_skips_unknown_values() -> None:
 
 def test_format_path() -> None:
     assert format_path(("node_pool", 0, "labels", Key("team"))) == 'node_pool[0].labels["team"]'
+
+
+# ---- computed values of an update (like terraform-plugin-framework: unknown unless stable) -------------------------
+
+CHANGING = Block(
+    attributes={
+        "id": Attribute(t.String(), computed=True, stable=True),
+        "name": Attribute(t.String(), required=True),
+        "status": Attribute(t.String(), computed=True),
+        "mode": Attribute(t.String(), optional=True, computed=True, default="auto"),
+        "picked": Attribute(t.String(), optional=True, computed=True),
+    },
+    blocks={
+        "settings": GroupBlock(
+            Block(
+                attributes={
+                    "replicas": Attribute(t.Number(), optional=True, computed=True, default=1),
+                    "zone": Attribute(t.String(), optional=True),
+                    "address": Attribute(t.String(), computed=True),
+                }
+            )
+        ),
+        "timeouts": SingleBlock(Block(attributes={"create": Attribute(t.String(), optional=True)})),
+    },
+)
+
+
+def change(prior: Any, config: Any) -> tuple[Any, list[Any]]:
+    """What the servicer plans: Terraform's proposed state holds prior values for computed attributes."""
+    config = CHANGING.normalize(config)
+    proposed = CHANGING.normalize(config)
+    for name, attr in CHANGING.attributes.items():
+        if attr.computed and proposed[name] is None:
+            proposed[name] = prior[name]
+    proposed["settings"]["address"] = prior["settings"]["address"]
+    return plan.plan_change(CHANGING, prior, proposed, config, set(), local_only=("timeouts",))
+
+
+PRIOR = CHANGING.normalize(
+    {
+        "id": "x-1",
+        "name": "x",
+        "status": "ok",
+        "mode": "auto",
+        "picked": "p",
+        "settings": {"replicas": 1, "address": "a"},
+    }
+)
+
+
+def test_a_change_makes_computed_values_unknown_except_stable_defaulted_and_configured() -> None:
+    planned, changed = change(PRIOR, {"name": "y", "picked": "q"})
+    assert changed == [("name",), ("picked",)]
+    assert planned["status"] is Unknown and planned["settings"]["address"] is Unknown
+    assert planned["id"] == "x-1"  # stable
+    assert planned["mode"] == "auto" and planned["settings"]["replicas"] == 1  # defaults
+    assert planned["picked"] == "q"  # set in the configuration
+
+
+def test_no_change_and_local_only_changes_keep_every_computed_value() -> None:
+    for config in ({"name": "x"}, {"name": "x", "timeouts": {"create": "5m"}}):
+        planned, _ = change(PRIOR, config)
+        assert planned["status"] == "ok" and planned["settings"]["address"] == "a" and planned["picked"] == "p"
+
+
+def test_keep_stable_returns_what_the_plan_promised() -> None:
+    planned, _ = change(PRIOR, {"name": "y"})
+    applied = {**planned, "id": "x-2", "status": "ok", "settings": {**planned["settings"], "address": "b"}}
+    kept = plan.keep_stable(CHANGING, applied, planned)
+    assert kept["id"] == "x-1" and kept["status"] == "ok" and kept["settings"]["address"] == "b"
+    assert plan.keep_stable(CHANGING, applied, {**planned, "id": Unknown})["id"] == "x-2"
+
+
+def test_a_group_block_left_out_equals_the_block_with_its_defaults() -> None:
+    nested = CHANGING.blocks["settings"]
+    assert nested.normalize(None) == {"replicas": None, "zone": None, "address": None}
+    left_out, _ = change(PRIOR, {"name": "x"})
+    written, _ = change(PRIOR, {"name": "x", "settings": {"replicas": 1}})
+    assert left_out == written and plan.diff(CHANGING, PRIOR, written) == []
+    assert nested.to_pb("settings").nesting == nested.nesting.value == 5  # tfplugin6 NestingMode.GROUP

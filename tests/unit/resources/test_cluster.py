@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -15,12 +16,22 @@ from terraform_provider_tkg.framework.diagnostics import Key
 from terraform_provider_tkg.framework.model import from_tf, to_tf
 from terraform_provider_tkg.framework.values import Unknown
 from terraform_provider_tkg.resources import cluster as c
-from terraform_provider_tkg.resources.cluster import flatten
+from terraform_provider_tkg.resources.cluster import flatten, imported
 from terraform_provider_tkg.resources.cluster import wire as names
 
 RELEASE = "v1.30.1---vmware.1-fips-tkg.5"
 CANONICAL = "v1.30.1+vmware.1-fips"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+POD_SECURITY_DEFAULT = {
+    "enforce": "baseline",
+    "enforceVersion": "latest",
+    "audit": "restricted",
+    "auditVersion": "latest",
+    "warn": "restricted",
+    "warnVersion": "latest",
+    "deactivated": False,
+    "exemptions": {"namespaces": []},
+}
 
 
 def full_model() -> c.Model:
@@ -74,7 +85,7 @@ def full_model() -> c.Model:
     )
 
 
-def admitted(manifest: dict[str, Any]) -> dict[str, Any]:
+def admitted(manifest: dict[str, Any], *, reorder: bool = True) -> dict[str, Any]:
     """What the Supervisor does to a submitted Cluster (reference §3.4, §4.2, §9.2): resolver rewrite of the version,
     TKR label, TKR_DATA at cluster and pool level, a defaulted variable, reordered variables and lists, Go-formatted
     durations, system metadata and a status."""
@@ -87,12 +98,13 @@ def admitted(manifest: dict[str, Any]) -> dict[str, Any]:
     topology["version"] = CANONICAL
     tkr_data = {"name": "TKR_DATA", "value": {CANONICAL: {"osImageRef": {"name": "vmi-1"}}}}
     topology["variables"] = [tkr_data, *reversed(topology["variables"])]
-    topology["variables"].append({"name": "podSecurityStandard", "value": {"enforce": "baseline"}})
+    # CAPI's variable defaulting adds the class default of a variable the Cluster left out (reference §3.2).
+    topology["variables"].append({"name": "podSecurityStandard", "value": copy.deepcopy(POD_SECURITY_DEFAULT)})
     for md in topology["workers"]["machineDeployments"]:
         md.setdefault("variables", {}).setdefault("overrides", []).append(tkr_data)
     if topology["controlPlane"].get("nodeDrainTimeout") == "5m":
         topology["controlPlane"]["nodeDrainTimeout"] = "5m0s"
-    for var in topology["variables"]:
+    for var in topology["variables"] if reorder else []:
         if var["name"] == "storageClasses":
             var["value"] = list(reversed(var["value"]))
         if var["name"] == "proxy":
@@ -131,8 +143,7 @@ def test_to_api_builds_the_reference_cluster() -> None:
     assert wire["metadata"]["annotations"] == {
         "example.com/owner": "alice",
         names.OWNER_ANNOTATION: names.OWNER_VALUE,
-        names.CNI_ANNOTATION: "antrea",
-    }
+    }  # the CNI goes into the ClusterBootstrap created before the Cluster, not into an annotation
     spec = wire["spec"]
     assert spec["clusterNetwork"] == {
         "pods": {"cidrBlocks": ["192.168.0.0/16"]},
@@ -229,31 +240,79 @@ def test_from_api_of_a_minimal_cluster_has_no_blocks_the_user_left_out() -> None
         node_pool=[c.NodePool(name="np", replicas=2)],
     )
     server = admitted(c.to_api(model).wire())
-    # Server defaults the user never wrote: the cluster network, a pool's strategy.
+    # Server defaults the user never wrote: the cluster network, a pool's strategy and zone, platform variables and
+    # overrides for settings the configuration left out.
     server["spec"]["clusterNetwork"] = {"services": {"cidrBlocks": ["10.96.0.0/12"]}, "serviceDomain": "cluster.local"}
-    server["spec"]["topology"]["workers"]["machineDeployments"][0]["strategy"] = {"type": "RollingUpdate"}
+    md = server["spec"]["topology"]["workers"]["machineDeployments"][0]
+    md.update(strategy={"type": "RollingUpdate"}, failureDomain="zone-a")
+    md["variables"]["overrides"].append({"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]})
+    server["spec"]["topology"]["controlPlane"]["nodeDrainTimeout"] = "10m0s"
+    server["spec"]["topology"]["variables"] += [
+        {"name": "proxy", "value": {"httpProxy": "http://platform:3128"}},
+        {"name": "storageClasses", "value": ["platform-sc"]},
+        {"name": "trust", "value": {"additionalTrustedCAs": [{"name": "platform-ca"}]}},
+    ]
     read = c.from_api(k8s.Cluster.model_validate(server), model)
     assert user_fields(read) == user_fields(model)
-    assert read.control_plane is None and read.network is None and read.storage is None
+    # control_plane is a group block: left out, it reads as its defaults
+    assert read.control_plane == c.ControlPlane() and read.network is None and read.storage is None
+
+
+COMPUTED = ("id", "phase", "ready", "api_endpoint", "conditions", "kubeconfig")
+
+
+def plans_exactly(state: dict[str, Any], model: c.Model) -> bool:
+    """Whether Terraform would plan no change: the planned value equals the state exactly (Terraform compares values
+    byte for byte, so JSON spacing counts; the plan engine's semantic ``diff`` would hide it)."""
+    schema = c.ClusterResource.full_schema().block
+    config = schema.normalize(to_tf(model))
+    for computed in COMPUTED:
+        config[computed] = None
+    proposed = {**config, **{k: state[k] for k in COMPUTED}}
+    planned, _ = engine.plan_change(schema, state, proposed, config, set(), local_only=("timeouts",))
+    return bool(planned == state)
 
 
 def test_from_api_through_the_framework_plans_no_change() -> None:
-    """The read-back state, fed to the plan engine with the user's configuration, yields an empty diff."""
+    """The read-back state, fed to the plan engine with the user's configuration, plans exactly no change."""
     schema = c.ClusterResource.full_schema().block
     model = full_model()
     _, read = round_trip(model)
-    state = schema.normalize(to_tf(read))
-    config = schema.normalize(to_tf(model))
-    for computed in ("id", "phase", "ready", "api_endpoint", "conditions", "kubeconfig"):
-        config[computed] = None
-    planned = engine.plan(
-        schema,
-        state,
-        {**config, **{k: state[k] for k in ("id", "phase", "ready", "api_endpoint", "conditions", "kubeconfig")}},
-        config,
-        set(),
+    assert plans_exactly(schema.normalize(to_tf(read)), model)
+
+
+def imported_state(model: c.Model) -> dict[str, Any]:
+    """The state ``terraform import`` writes for the cluster ``model`` created (no prior to keep spellings from)."""
+    # Lists inside variable values kept in order: import has no prior order to restore them to.
+    server = k8s.Cluster.model_validate(admitted(c.to_api(model).wire(), reorder=False))
+    prior = c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns")
+    state = c.ClusterResource.full_schema().block.normalize(
+        to_tf(c.from_api(server, prior, trusted_ca_pems={"harbor-ca": PEM}))
     )
-    assert engine.diff(schema, state, planned) == []
+    state["timeouts"] = None
+    return state  # type: ignore[no-any-return]
+
+
+def test_import_of_a_jsonencode_configuration_plans_exactly_no_change() -> None:
+    """Variables read back exactly as ``jsonencode`` wrote them, durations as users write them (``5m``, which the
+    server holds as ``5m0s``)."""
+    model = full_model()
+    # (not ntp/user: the Supervisor injects those into every cluster, so import never takes them)
+    model.variables = {
+        "kubeAPIServerFQDNs": '["k8s.example.com"]',
+        "defaultRegistrySecret": '{"name":"s","namespace":"n"}',
+    }
+    assert plans_exactly(imported_state(model), model)
+
+
+def test_import_of_a_control_plane_block_with_defaults_only_plans_exactly_no_change() -> None:
+    model = full_model()
+    model.variables = {"kubeAPIServerFQDNs": '["k8s.example.com"]'}  # (a variable at its class default is not imported)
+    model.control_plane = c.ControlPlane(replicas=1)  # control_plane { replicas = 1 }
+    state = imported_state(model)
+    assert plans_exactly(state, model)
+    # the same configuration with the block left out: Terraform sends the group block with every attribute null
+    assert plans_exactly(state, dataclasses.replace(model, control_plane=c.ControlPlane(replicas=None)))
 
 
 def test_reference_admitted_object_maps_to_the_submitted_configuration() -> None:
@@ -368,10 +427,10 @@ def test_import_reads_everything_but_what_the_platform_adds() -> None:
     assert imported.labels == {"team": "payments"}
     assert imported.annotations == {"example.com/owner": "alice"}
     assert imported.kubernetes_version == RELEASE
-    # ntp (which the Supervisor injects on create) is the platform's; podSecurityStandard differs from its default.
-    assert imported.variables is not None and set(imported.variables) == {"podSecurityStandard"}
+    # ntp is injected by the Supervisor (the platform's); certificate rotation and podSecurityStandard hold defaults
+    assert imported.variables is None
     assert imported.network is not None and imported.network.pods_cidr_blocks == ["192.168.0.0/16"]
-    assert imported.network.cni is None  # Antrea is the Supervisor's default: not imported, like a defaulted variable
+    assert imported.network.cni == "antrea"  # optional + computed: the CNI that runs (here the old annotation)
     calico = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"), cni="calico")
     assert calico.network is not None and calico.network.cni == "calico"  # the ClusterBootstrap's CNI wins
     assert imported.control_plane is not None and imported.control_plane.replicas == 3
@@ -434,6 +493,32 @@ def test_update_patch_adds_and_removes_pools_labels_and_taints() -> None:
     assert mds[1] == {"class": "node-pool", "name": "np-new", "replicas": 2}
 
 
+def test_update_patch_leaves_what_the_platform_set_on_settings_nobody_declared() -> None:
+    prior = c.Model(
+        name="a",
+        namespace="ns",
+        kubernetes_version=RELEASE,
+        vm_class="vm",
+        storage_class="sc",
+        node_pool=[c.NodePool(name="np", replicas=1)],
+    )
+    wire = admitted(c.to_api(prior).wire())
+    topology = wire["spec"]["topology"]
+    topology["variables"].append({"name": "proxy", "value": {"httpProxy": "http://platform:3128"}})
+    topology["controlPlane"]["nodeDrainTimeout"] = "10m0s"
+    topology["controlPlane"]["variables"] = {"overrides": [{"name": "vmClass", "value": "platform-cp"}]}
+    md = topology["workers"]["machineDeployments"][0]
+    md["failureDomain"] = "zone-a"
+    md["variables"]["overrides"].append({"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]})
+    planned = copy.deepcopy(prior)
+    planned.node_pool[0].replicas = 2
+    patch = c.update_patch(k8s.Cluster.model_validate(wire), prior, planned)
+    assert set(patch["spec"]["topology"]) == {"workers"}  # no variables, no control-plane change
+    [entry] = patch["spec"]["topology"]["workers"]["machineDeployments"]
+    assert entry["replicas"] == 2 and entry["failureDomain"] == "zone-a"
+    assert {"name": "nodePoolLabels", "value": [{"key": "platform", "value": "x"}]} in entry["variables"]["overrides"]
+
+
 def test_update_patch_upgrade_sends_the_new_version_and_keeps_tkr_data() -> None:
     prior = full_model()
     planned = copy.deepcopy(prior)
@@ -446,9 +531,17 @@ def test_update_patch_upgrade_sends_the_new_version_and_keeps_tkr_data() -> None
     assert "TKR_DATA" in names and "podSecurityStandard" in names and "controlPlaneCertificateRotation" not in names
 
 
-def test_update_patch_ignores_a_reformatted_duration() -> None:
-    prior = full_model()
-    assert "spec" not in c.update_patch(server_of(prior), prior, copy.deepcopy(prior))
+def test_update_patch_ignores_a_respelled_duration_and_sends_a_changed_one() -> None:
+    prior = full_model()  # node_drain_timeout "5m", which the server holds as "5m0s"
+    respelled = copy.deepcopy(prior)
+    assert respelled.control_plane is not None
+    respelled.control_plane.node_drain_timeout = "300s"
+    assert "spec" not in c.update_patch(server_of(prior), prior, respelled)
+    changed = copy.deepcopy(prior)
+    assert changed.control_plane is not None
+    changed.control_plane.node_drain_timeout = "10m"
+    patch = c.update_patch(server_of(prior), prior, changed)
+    assert patch["spec"]["topology"]["controlPlane"] == {"nodeDrainTimeout": "10m"}
 
 
 # ---- validation --------------------------------------------------------------------------------------------------
@@ -614,3 +707,26 @@ def test_pruned_fields_are_named_by_attribute() -> None:
     server.spec.topology.classNamespace = None
     pruned = [path for path, _ in resource._pruned(model, c.from_api(server, model))]
     assert pruned == [("cluster_class_namespace",), ("control_plane", "vm_class")]  # the model sets no cp storage_class
+
+
+def test_import_leaves_keys_of_other_tools_on_the_cluster() -> None:
+    """An annotation someone else added is imported as unconfirmed; a configuration without it drops it from the
+    state only: the update patch never removes it from the cluster (it would without the record)."""
+    config = full_model()
+    wire = admitted(c.to_api(config).wire())
+    wire["metadata"]["annotations"]["example.com/added-by-ops"] = "yes"
+    server = k8s.Cluster.model_validate(wire)
+    state = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"))
+    assert state.annotations == {"example.com/owner": "alice", "example.com/added-by-ops": "yes"}
+    private: dict[str, Any] = {}
+    imported.remember(private, state)
+    drops = imported.state_only(private, state, config)
+    assert drops == {"annotations": ["example.com/added-by-ops"]}
+    patch = c.update_patch(server, imported.without(state, drops), config)
+    assert "example.com/added-by-ops" not in (patch.get("metadata") or {}).get("annotations", {})
+    assert c.update_patch(server, state, config)["metadata"]["annotations"] == {"example.com/added-by-ops": None}
+    declared = copy.deepcopy(config)
+    declared.annotations = {**(config.annotations or {}), "example.com/added-by-ops": "yes"}
+    assert imported.state_only(private, state, declared) == {}  # declared: managed as usual
+    imported.forget(private)
+    assert imported.state_only(private, state, config) == {}  # after an update: the configuration decides

@@ -212,15 +212,11 @@ def test_plan_time_validation_with_paths(overrides: dict[str, Any], path: tuple[
 def plan(prior: dict[str, Any] | None, cfg: dict[str, Any]) -> tuple[PlanContext, dict[str, Any]]:
     block = ns.SupervisorNamespaceResource.full_schema().block
     replace: set[Any] = set()
-    planned = engine.plan(block, prior, cfg, cfg, replace)
-    ctx = PlanContext(
-        Diagnostics(),
-        ns.TYPE_NAME,
-        config=cfg,
-        prior=prior,
-        changed=engine.diff(block, prior, planned) if prior else [],
-        requires_replace=replace,
-    )
+    # Terraform's config holds null for computed-only attributes; its proposed state holds their prior values.
+    computed_only = {n for n, a in block.attributes.items() if a.computed and not a.optional}
+    config = {n: None if n in computed_only else v for n, v in cfg.items()}
+    planned, changed = engine.plan_change(block, prior, cfg, config, replace, local_only=("timeouts",))
+    ctx = PlanContext(Diagnostics(), ns.TYPE_NAME, config=cfg, prior=prior, changed=changed, requires_replace=replace)
     return ctx, ns.SupervisorNamespaceResource(None).plan(ctx, planned)
 
 
@@ -246,11 +242,15 @@ def test_plan_replace_only_on_name_and_supervisor() -> None:
     assert ctx.requires_replace == set()
 
 
-def test_plan_storage_change_makes_storage_classes_unknown() -> None:
-    _ctx, planned = plan(state(), state(storage_policy=[{"policy": "p", "limit_mib": None}]))
-    assert planned["storage_classes"] is Unknown
-    _ctx, planned = plan(state(), state(description="x"))
-    assert planned["storage_classes"] == []
+def test_plan_of_a_change_makes_the_computed_status_unknown_but_keeps_the_id() -> None:
+    for change in ({"storage_policy": [{"policy": "p", "limit_mib": None}]}, {"description": "x"}):
+        _ctx, planned = plan(state(), state(**change))
+        assert planned["storage_classes"] is Unknown and planned["config_status"] is Unknown
+        assert planned["id"] == "team-a"  # stable: an update never changes it
+    _ctx, planned = plan(state(), state(timeouts={"create": "1m"}))  # a provider-side setting: nothing to refresh
+    assert planned["storage_classes"] == [] and planned["config_status"] == "RUNNING"
+    _ctx, planned = plan(state(), state())
+    assert planned["storage_classes"] == [] and planned["config_status"] == "RUNNING"
 
 
 def test_plan_create_defaults() -> None:

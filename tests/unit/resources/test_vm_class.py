@@ -210,7 +210,7 @@ def test_valid_gpu_class_passes() -> None:
 
 def plan_ctx(prior: dict[str, Any] | None, cfg: dict[str, Any]) -> tuple[PlanContext, dict[str, Any]]:
     replace: set[Any] = set()
-    planned = engine.plan(vc.SCHEMA.block, prior, cfg, cfg, replace)
+    planned, _ = engine.plan_change(vc.SCHEMA.block, prior, cfg, cfg, replace)
     ctx = PlanContext(Diagnostics(), vc.TYPE_NAME, config=cfg, prior=prior, requires_replace=replace)
     return ctx, planned
 

@@ -61,12 +61,14 @@ def _values(name: str, namespace: str, ntp: str, profile_name: str) -> dict[str,
     }
     if profile_name != "vsphere-8.0u2":  # podSecurityStandard arrived with 8.0 U3
         values["podSecurityStandard"] = {
+            "enforce": "baseline",
+            "enforceVersion": "latest",
             "audit": "restricted",
             "auditVersion": "latest",
-            "enforce": "privileged",
-            "enforceVersion": "latest",
-            "warn": "privileged",
+            "warn": "restricted",
             "warnVersion": "latest",
+            "deactivated": False,
+            "exemptions": {"namespaces": []},
         }
     return values
 
