@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ...api.k8s_keys import AUTOSCALER_MAX, AUTOSCALER_MIN, CLUSTER_NAME_LABEL
 from .model import ControlPlane, Model, NodePool, Taint, Volume
 from .wire import (
+    CNI_ANNOTATION,
     DEFAULT_CLUSTER_CLASS,
     NODE_POOL_CLASS,
     OWNER_ANNOTATION,
@@ -109,6 +110,8 @@ def cluster_variables(model: Model) -> list[tuple[str, Any]]:
 def cluster_annotations(model: Model) -> dict[str, str]:
     annotations = dict(model.annotations or {})
     annotations[OWNER_ANNOTATION] = OWNER_VALUE
+    if model.network is not None and isinstance(model.network.cni, str) and model.network.cni:
+        annotations[CNI_ANNOTATION] = model.network.cni
     return annotations
 
 

@@ -250,14 +250,16 @@ def _read_network(
         if isinstance(x, dict) and x.get("name")
     ]
     # The ClusterBootstrap says which CNI really runs; the annotation is what this provider asked for (older clusters).
-    declared_cni = p.cni if isinstance(p.cni, str) else None
-    # No ClusterBootstrap readable and no annotation: the Supervisor's default runs.
-    cni = real_cni or (obj.metadata.annotations or {}).get(CNI_ANNOTATION) or declared_cni or DEFAULT_CNI
+    # The ClusterBootstrap says which CNI runs; the annotation records that this provider was asked for one.
+    asked = (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
+    cni = real_cni or asked
+    if importing and not asked and cni == DEFAULT_CNI:
+        cni = None  # the platform's default that nobody asked for: not imported, like a defaulted variable
     network = Network(
         pods_cidr_blocks=_take(_keep_order(pods, p.pods_cidr_blocks), p.pods_cidr_blocks, importing),
         services_cidr_blocks=_take(_keep_order(services, p.services_cidr_blocks), p.services_cidr_blocks, importing),
         service_domain=_take(domain, p.service_domain, importing),
-        cni=cni,  # optional + computed: the CNI that runs, whether or not the configuration names it
+        cni=_take(cni, p.cni, importing),
         proxy=proxy,
         trusted_ca=_by_prior(cas, p.trusted_ca, lambda x: x.name) if importing or p.trusted_ca else [],
     )

@@ -12,6 +12,7 @@ from .expand import cluster_annotations, cluster_variables, pool_annotations, po
 from .flatten import keep_duration
 from .model import ControlPlane, Model, NodePool
 from .wire import (
+    CNI_ANNOTATION,
     CP_OVERRIDES,
     NODE_POOL_CLASS,
     VAR_STORAGE_CLASS,
@@ -117,6 +118,8 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
     if labels:
         metadata["labels"] = labels
     prior_annotations = dict(prior.annotations or {})
+    if prior.network is not None and isinstance(prior.network.cni, str) and prior.network.cni:
+        prior_annotations[CNI_ANNOTATION] = prior.network.cni
     annotations = _map_patch(meta.get("annotations"), prior_annotations, cluster_annotations(planned))
     if annotations:
         metadata["annotations"] = annotations

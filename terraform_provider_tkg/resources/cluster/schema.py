@@ -159,10 +159,9 @@ _NETWORK = Block(
         "cni": Attribute(
             t.String(),
             optional=True,
-            computed=True,
             requires_replace=True,
-            description="`antrea` (the Supervisor's default) or `calico`; read back from the cluster's "
-            "ClusterBootstrap (unset: the CNI that runs).",
+            description="`antrea` (the Supervisor's default) or `calico`: the cluster's ClusterBootstrap selects it "
+            "and it is read back from there.",
             validators=(validators.one_of("antrea", "calico"),),
         ),
     },

@@ -76,8 +76,9 @@ DEFAULTED_VARIABLES: dict[str, Any] = {
 OWNER_ANNOTATION = "tkg-oss.io/managed-by"
 OWNER_VALUE = "terraform-provider-tkg"
 # The CNI choice. The Supervisor selects a CNI through the cluster's ClusterBootstrap (``spec.cni.refName``), which
-# this provider creates before the Cluster; without one the Supervisor installs its default, Antrea. Earlier versions
-# of this provider recorded the choice in this annotation only; it is still read when no ClusterBootstrap can be.
+# this provider creates before the Cluster; without one the Supervisor installs its default, Antrea. The annotation
+# records that the configuration named a CNI (import then reports it even when it is the default), and is what is
+# read when no ClusterBootstrap can be.
 CNI_ANNOTATION = "tkg-oss.io/cni"
 DEFAULT_CNI = "antrea"
 TRUST_SECRET_SUFFIX = "-user-trusted-ca-secret"

@@ -143,7 +143,8 @@ def test_to_api_builds_the_reference_cluster() -> None:
     assert wire["metadata"]["annotations"] == {
         "example.com/owner": "alice",
         names.OWNER_ANNOTATION: names.OWNER_VALUE,
-    }  # the CNI goes into the ClusterBootstrap created before the Cluster, not into an annotation
+        names.CNI_ANNOTATION: "antrea",
+    }
     spec = wire["spec"]
     assert spec["clusterNetwork"] == {
         "pods": {"cidrBlocks": ["192.168.0.0/16"]},
@@ -430,7 +431,7 @@ def test_import_reads_everything_but_what_the_platform_adds() -> None:
     # ntp is injected by the Supervisor (the platform's); certificate rotation and podSecurityStandard hold defaults
     assert imported.variables is None
     assert imported.network is not None and imported.network.pods_cidr_blocks == ["192.168.0.0/16"]
-    assert imported.network.cni == "antrea"  # optional + computed: the CNI that runs (here the old annotation)
+    assert imported.network.cni == "antrea"  # the configuration asked for it (annotation), and it runs
     calico = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"), cni="calico")
     assert calico.network is not None and calico.network.cni == "calico"  # the ClusterBootstrap's CNI wins
     assert imported.control_plane is not None and imported.control_plane.replicas == 3
