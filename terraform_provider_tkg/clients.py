@@ -53,16 +53,16 @@ def _close_all() -> None:
             pass
 
 
-def _cached(cache: dict[Any, T], settings: ProviderSettings, build: Callable[[], T]) -> T:
-    """One client per settings for the whole process, built under a lock on first use."""
-    client = cache.get(settings)
+def _cached(cache: dict[Any, T], key: Any, build: Callable[[], T]) -> T:
+    """One client per key (the settings, or settings + namespace) for the whole process, built on first use."""
+    client = cache.get(key)
     if client is None:
         with _lock:
-            client = cache.get(settings)
+            client = cache.get(key)
             if client is None:
                 if not _vcenter and not _supervisor:
                     atexit.register(_close_all)
-                client = cache[settings] = build()
+                client = cache[key] = build()
     return client
 
 
@@ -86,21 +86,13 @@ def vcenter(settings: ProviderSettings) -> VcenterClient:
     return _cached(_vcenter, settings, build)
 
 
-def _discover_endpoint(settings: ProviderSettings) -> str:
-    from .api import errors
+def supervisor(settings: ProviderSettings, namespace: str | None = None) -> SupervisorClient:
+    """The process's Supervisor client (endpoint from the settings, else discovered through vCenter).
 
-    supervisors = vcenter(settings).list_supervisors()
-    endpoints = sorted({s.APIEndpoint for s in supervisors if s.APIEndpoint})
-    if len(endpoints) == 1:
-        return endpoints[0]
-    raise errors.NotFound(
-        f"cannot discover the Supervisor endpoint: vCenter lists {len(endpoints)} Supervisor endpoints "
-        f"({', '.join(endpoints) or 'none'}); set supervisor_endpoint in the provider block"
-    )
-
-
-def supervisor(settings: ProviderSettings) -> SupervisorClient:
-    """The process's Supervisor client (endpoint from the settings, else discovered through vCenter)."""
+    Without ``supervisor_endpoint``, the Supervisor is discovered on first use: the only one, or with several the one
+    hosting ``namespace`` (one client per namespace then, since namespaces may live on different Supervisors).
+    """
+    key: Any = settings if settings.supervisor_endpoint or namespace is None else (settings, namespace)
 
     def build() -> SupervisorClient:
         from .api.supervisor import SupervisorClient
@@ -113,18 +105,18 @@ def supervisor(settings: ProviderSettings) -> SupervisorClient:
             allow_unverified_ssl=settings.allow_unverified_ssl,
             api_timeout=settings.api_timeout,
             max_retries=settings.max_retries,
-            discover=lambda: _discover_endpoint(settings),
+            discover=lambda: vcenter(settings).discover_supervisor_endpoint(namespace),
             on_secret=logs.register_secret,
             origin="supervisor_endpoint / TKG_SUPERVISOR_ENDPOINT",
             discovered_origin="discovered through vCenter; set supervisor_endpoint to choose another",
         )
 
-    return _cached(_supervisor, settings, build)
+    return _cached(_supervisor, key, build)
 
 
-def vm_service(settings: ProviderSettings) -> VmServiceClient:
-    """VM Service calls over the process's Supervisor connection."""
+def vm_service(settings: ProviderSettings, namespace: str | None = None) -> VmServiceClient:
+    """VM Service calls over the Supervisor connection (the one hosting ``namespace`` when discovered)."""
     from .api.vmservice import VmServiceClient
 
-    connection = supervisor(settings)
+    connection = supervisor(settings, namespace)
     return VmServiceClient(connection, poll_interval=connection.poll_interval)

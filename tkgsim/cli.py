@@ -17,7 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tkgsim import runtime
+from tkgsim import profiles, runtime
 from tkgsim.model import default_model, load_seed
 
 __all__ = ["main", "sim_env"]
@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--state-file", type=Path, help="persist every object to this JSON file and reload it")
     serve.add_argument("--delay-scale", type=float, default=1.0, help="multiplier of simulated delays (0 = instant)")
     serve.add_argument("--seed", type=Path, help="YAML/JSON file replacing top-level keys of the default inventory")
+    serve.add_argument(
+        "--profile",
+        choices=sorted(profiles.PROFILES),
+        help=f"the vSphere / VKS release to model (default: the seed's profile, else {profiles.DEFAULT_PROFILE})",
+    )
     serve.add_argument("--print-env", choices=("shell", "json"), default="shell", help="format of the printed env")
     serve.add_argument("--token-ttl", type=float, help="seconds a session token lives (default: forever)")
     serve.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
@@ -85,6 +90,7 @@ async def _serve(args: argparse.Namespace) -> int:
         latency=args.latency,
         error_rate=args.error_rate,
         supervisor=not args.vcenter_only,
+        profile=args.profile,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -93,7 +99,11 @@ async def _serve(args: argparse.Namespace) -> int:
     running = await runtime.start(config)
     try:
         _print_env(sim_env(running), args.print_env)
-        print(f"{READY_PREFIX}: vCenter {running.vcenter_url}, Supervisor {running.supervisor_url}", flush=True)
+        print(
+            f"{READY_PREFIX}: vCenter {running.vcenter_url}, Supervisor {running.supervisor_url}, "
+            f"profile {running.world.profile.name}",
+            flush=True,
+        )
         await stop.wait()
         logger.info("shutting down")
     finally:

@@ -16,7 +16,11 @@ runtime through the admin endpoint ``PATCH /_sim/faults`` (see ``tkgsim.admin``)
   is a create whose response was lost (network cut), and with ``hold`` a window in which to kill the client;
 - ``token_ttl``: seconds a session token lives (``None`` = forever); read by ``tkgsim.auth``;
 - ``stuck_provisioning`` / ``failed_provisioning``: read by the Supervisor controllers (a cluster never becomes Ready /
-  its Ready condition turns false with this reason).
+  its Ready condition turns false with this reason);
+- ``topology_errors``: ``"transient"`` (provisioning, scaling and upgrades report ``TopologyReconciled=False``,
+  severity Error, reason ``TopologyReconcileFailed`` for ``transient_error_seconds`` simulated seconds, at least one
+  real second, then recover), ``"permanent"`` (the error stays while the fault is set) or ``"off"``; the profile
+  sets the default.
 
 Error bodies follow the API the request was aimed at: vCenter's ``{"error_type", "messages"}`` for ``/api/session``,
 ``/api/vcenter/...``, ``/api/content/...`` and ``/rest/...``, a Kubernetes ``Status`` for everything else.
@@ -37,11 +41,12 @@ from aiohttp import web
 if TYPE_CHECKING:
     from tkgsim.world import World
 
-__all__ = ["ERROR_KINDS", "Faults", "FaultsError", "middleware"]
+__all__ = ["ERROR_KINDS", "TOPOLOGY_ERROR_MODES", "Faults", "FaultsError", "middleware"]
 
 logger = logging.getLogger(__name__)
 
 ERROR_KINDS = ("503", "429", "reset")
+TOPOLOGY_ERROR_MODES = ("off", "transient", "permanent")
 ADMIN_PREFIX = "/_sim/"
 _VCENTER_PREFIXES = ("/api/session", "/api/vcenter", "/api/content", "/api/cis", "/rest/")
 
@@ -65,6 +70,8 @@ class Faults:
     token_ttl: float | None = None
     stuck_provisioning: bool = False
     failed_provisioning: str | None = None
+    topology_errors: str = "off"
+    transient_error_seconds: float = 3.0
     counters: dict[str, int] = dataclasses.field(
         default_factory=lambda: {k: 0 for k in (*ERROR_KINDS, "delayed", "lost")}
     )
@@ -80,6 +87,8 @@ class Faults:
         "token_ttl",
         "stuck_provisioning",
         "failed_provisioning",
+        "topology_errors",
+        "transient_error_seconds",
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,6 +176,12 @@ def _validated(name: str, value: Any) -> Any:
         if value is not None and (not isinstance(value, str) or not value):
             raise FaultsError("failed_provisioning must be a non-empty reason string or null")
         return value
+    if name == "topology_errors":
+        if value not in TOPOLOGY_ERROR_MODES:
+            raise FaultsError(f"topology_errors must be one of {list(TOPOLOGY_ERROR_MODES)}")
+        return str(value)
+    if name == "transient_error_seconds":
+        return _number(name, value)
     raise FaultsError(f"unknown fault knob {name!r}")
 
 

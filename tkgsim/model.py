@@ -73,6 +73,14 @@ DEFAULT_MODEL: dict[str, Any] = {
             "name": "tkg-silver",
             "description": "Silver tier for Tanzu Kubernetes Grid workloads",
         },
+        {
+            # Its StorageClass was renamed by the admin (real Supervisors allow it): the class name is no slug of the
+            # policy name, so a client that derives class names from policy names gets it wrong.
+            "policy": "0b6f0d34-8c6e-4f6e-9a3e-7f1d2c3b4a50",
+            "name": "vSAN ESA Default Policy - RAID5",
+            "description": "vSAN ESA RAID-5 erasure coding",
+            "storage_class": "tanzu-raid5",
+        },
     ],
     "content_libraries": [
         {
@@ -127,7 +135,12 @@ DEFAULT_MODEL: dict[str, Any] = {
             "compatible": True,
         },
     ],
-    "cluster_classes": ["tanzukubernetescluster", "builtin-generic-v3.1.0"],
+    # System ClusterClasses in every vSphere Namespace; None = the profile's (see tkgsim.profiles).
+    "cluster_classes": None,
+    # The modelled release (tkgsim.profiles); ``tkg-sim serve --profile`` wins over it. None = the default profile.
+    "profile": None,
+    # NTP servers of the Supervisor (the ``ntp`` variable its webhook injects into new clusters).
+    "ntp_servers": ["time.vmware.local"],
 }
 
 

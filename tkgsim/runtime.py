@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tkgsim import state, tls
+from tkgsim import profiles, state, tls
 from tkgsim.model import default_model
 from tkgsim.vcenter import app as vcenter_app
 from tkgsim.world import World
@@ -49,6 +49,8 @@ class Config:
     error_rate: float = 0.0
     # False serves only vCenter (the Supervisor port answers 501), e.g. to debug one half alone.
     supervisor: bool = True
+    # The modelled release (tkgsim.profiles); None = the seed's ``profile``, else the default.
+    profile: str | None = None
 
 
 @dataclasses.dataclass
@@ -132,7 +134,10 @@ def _placeholder_app() -> web.Application:
 
 async def start(config: Config) -> Running:
     """Bind, build and start both apps; returns once they accept connections."""
-    world = World(model=config.model if config.model is not None else default_model(), delay_scale=config.delay_scale)
+    model = config.model if config.model is not None else default_model()
+    profile = profiles.by_name(config.profile or model.get("profile"))
+    world = World(model=profiles.prepare_model(model, profile), delay_scale=config.delay_scale, profile=profile)
+    world.faults.topology_errors = profile.topology_errors
     world.faults.token_ttl = config.token_ttl
     world.faults.latency = config.latency
     world.faults.error_rate = config.error_rate

@@ -64,6 +64,7 @@ class Simulator:
         tls: bool = True,
         token_ttl: float | None = None,
         supervisor: bool = True,
+        profile: str | None = None,
     ) -> None:
         self.config = runtime.Config(
             host=host,
@@ -75,6 +76,7 @@ class Simulator:
             tls=tls,
             token_ttl=token_ttl,
             supervisor=supervisor,
+            profile=profile,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -207,6 +209,7 @@ class Simulator:
         tls: bool = True,
         token_ttl: float | None = None,
         extra_args: tuple[str, ...] = (),
+        profile: str | None = None,
     ) -> SubprocessSimulator:
         """A simulator running ``tkg-sim serve`` in a child process (same attributes; start it with ``with``)."""
         args = [
@@ -230,6 +233,8 @@ class Simulator:
             args.append("--no-tls")
         if token_ttl is not None:
             args += ["--token-ttl", str(token_ttl)]
+        if profile is not None:
+            args += ["--profile", profile]
         return SubprocessSimulator([*args, *extra_args], tls=tls)
 
 

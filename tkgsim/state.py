@@ -1,8 +1,10 @@
-"""Persisting ``world.data`` to ``--state-file``: atomic writes (temp file + fsync + rename), debounced.
+"""Persisting ``world.data`` to ``--state-file``: atomic writes (temp file + fsync + rename), durable by default.
 
-``StateSaver.schedule()`` is what ``world.on_change`` calls after every mutation; it arms one timer on the loop and
-the save happens ``debounce`` seconds later, so a burst of changes costs one write. ``flush()`` writes immediately
-(shutdown). The file is plain JSON.
+``StateSaver.schedule()`` is what ``world.on_change`` calls after every mutation. With ``debounce`` 0 (the default)
+it writes at once, inside the request that changed something, so a write is on disk before the client hears it
+succeeded, as etcd guarantees (a SIGKILL right after a create keeps the object). A positive ``debounce`` arms one
+timer instead and trades that guarantee for fewer writes. ``flush()`` writes immediately (shutdown). The file is plain
+JSON.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def write_atomically(path: Path, data: dict[str, Any]) -> None:
 class StateSaver:
     """Debounced saves of one ``data`` dict to ``path`` from inside an asyncio loop."""
 
-    def __init__(self, path: Path, data: dict[str, Any], *, debounce: float = 0.2) -> None:
+    def __init__(self, path: Path, data: dict[str, Any], *, debounce: float = 0.0) -> None:
         self.path = path
         self.data = data
         self.debounce = debounce
@@ -77,7 +79,7 @@ class StateSaver:
         self._loop = loop
 
     def schedule(self) -> None:
-        """Arm a save ``debounce`` seconds from now unless one is already pending."""
+        """Save now (``debounce`` 0), or arm a save ``debounce`` seconds from now unless one is already pending."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -87,6 +89,9 @@ class StateSaver:
             running = None
         if running is not loop:
             loop.call_soon_threadsafe(self.schedule)
+            return
+        if self.debounce <= 0:
+            self._save_now()
             return
         if self._handle is None:
             self._handle = loop.call_later(self.debounce, self._save_now)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tkgsim.faults import Faults
+from tkgsim.profiles import Profile, by_name
 from tkgsim.traffic import Traffic
 
 # Event kinds passed to listeners: (kind, key, object-or-None). None means deleted.
@@ -53,6 +54,8 @@ class World:
     faults: Faults = dataclasses.field(default_factory=Faults)
     # Requests received per kind of call (``GET /_sim/requests``); see tkgsim.traffic.
     traffic: Traffic = dataclasses.field(default_factory=Traffic)
+    # The modelled vSphere / VKS release (tkgsim.profiles).
+    profile: Profile = dataclasses.field(default_factory=lambda: by_name(None))
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)

@@ -21,6 +21,7 @@ __all__ = [
     "ClusterStatus",
     "ClusterVariable",
     "Condition",
+    "ControlPlane",
     "ControlPlaneTopology",
     "Endpoint",
     "MachineDeployment",
@@ -105,6 +106,8 @@ class WorkersTopology(_Wire):
 
 class Topology(_Wire):
     class_: str = Field(default="", alias="class")
+    # Where the ClusterClass lives when not in the Cluster's namespace (VKS 3.x: ``vmware-system-vks-public``).
+    classNamespace: str | None = None
     version: str = ""
     controlPlane: ControlPlaneTopology | None = None
     workers: WorkersTopology | None = None
@@ -171,9 +174,18 @@ class MachineDeploymentStatus(_Wire):
     phase: str | None = None
 
 
+class MachineSpec(_Wire):
+    version: str | None = None
+
+
+class MachineTemplate(_Wire):
+    spec: MachineSpec | None = None
+
+
 class MachineDeploymentSpec(_Wire):
     clusterName: str | None = None
     replicas: int | None = None
+    template: MachineTemplate | None = None
 
 
 class MachineDeployment(_Wire):
@@ -182,6 +194,26 @@ class MachineDeployment(_Wire):
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
     spec: MachineDeploymentSpec = Field(default_factory=MachineDeploymentSpec)
     status: MachineDeploymentStatus | None = None
+
+
+class ControlPlaneSpec(_Wire):
+    replicas: int | None = None
+    version: str | None = None
+
+
+class ControlPlaneStatus(_Wire):
+    replicas: int | None = None
+    readyReplicas: int | None = None
+    updatedReplicas: int | None = None
+    version: str | None = None  # the lowest version a control-plane machine runs
+
+
+class ControlPlane(_Wire):
+    """``controlplane.cluster.x-k8s.io/v1beta1`` KubeadmControlPlane (read only: the topology controller owns it)."""
+
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: ControlPlaneSpec = Field(default_factory=ControlPlaneSpec)
+    status: ControlPlaneStatus | None = None
 
 
 class Secret(_Wire):
@@ -202,6 +234,8 @@ class ReleaseSpec(_Wire):
     version: str = ""
     kubernetes: ReleaseKubernetes = Field(default_factory=ReleaseKubernetes)
     osImages: list[dict[str, Any]] | None = None
+    # ``[{name: <package>.<version>}]``: the CNI, CSI … packages a cluster on this release can run.
+    bootstrapPackages: list[dict[str, Any]] | None = None
 
 
 class ReleaseStatus(_Wire):

@@ -6,8 +6,9 @@ as for vCenter, and authentication is a ``/wcp/login`` bearer token those librar
 heavier to import (the official client takes ~1 s), neither is a runtime dependency of this package, and their
 dynamic-object layers would add nothing over the pydantic wire models in ``k8s_models``.
 
-Endpoints: a bare host logs in on ``https://host/wcp/login`` (443) and talks Kubernetes on ``https://host:6443``, as on
-a real Supervisor; ``host:port`` serves both on that port (as tkg-sim does). The token is a JWT; it is renewed a
+Endpoints: ``host``, ``host:443`` and ``host:6443`` all log in on ``https://host/wcp/login`` (443) and talk
+Kubernetes on ``https://host:6443``, as on a real Supervisor (users copy either port from their kubeconfig or
+browser); any other ``host:port`` serves both on that port (as tkg-sim does). The token is a JWT; it is renewed a
 minute before its ``exp`` claim and once after a 401. It is handed to ``on_secret`` so the log filter redacts it, and
 kubeconfigs read from Secrets are handed there too.
 
@@ -41,8 +42,13 @@ __all__ = [
     "api_urls",
     "cluster_failure_messages",
     "cluster_status",
+    "cni_of_package",
+    "cni_package",
     "conditions_summary",
+    "error_conditions",
+    "is_terminal_failure",
     "jwt_expiry",
+    "release_cnis",
     "release_sort_key",
 ]
 
@@ -63,14 +69,25 @@ CONFLICT_RETRIES = 5
 QUOTA_SUFFIX = ".storageclass.storage.k8s.io/requests.storage"
 
 
+SUPERVISOR_PORTS = (443, 6443)
+
+
 def api_urls(endpoint: str) -> tuple[str, str]:
-    """(login base URL, Kubernetes API base URL) for a Supervisor endpoint ``host`` or ``host:port``."""
+    """(login base URL, Kubernetes API base URL) for a Supervisor endpoint ``host`` or ``host:port``.
+
+    ``host``, ``host:443`` and ``host:6443`` mean the real layout (login on 443, the API on 6443); any other port
+    means both on that port.
+    """
     endpoint = endpoint.strip().rstrip("/")
     if "://" in endpoint:
         endpoint = endpoint.split("://", 1)[1]
-    if re.search(r":\d+$", endpoint) and (not endpoint.startswith("[") or "]:" in endpoint):
-        return f"https://{endpoint}", f"https://{endpoint}"
-    return f"https://{endpoint}", f"https://{endpoint}:6443"
+    host, port = endpoint, None
+    match = re.search(r":(\d+)$", endpoint)
+    if match and (not endpoint.startswith("[") or "]:" in endpoint):
+        host, port = endpoint[: match.start()], int(match.group(1))
+    if port is None or port in SUPERVISOR_PORTS:
+        return f"https://{host}", f"https://{host}:6443"
+    return f"https://{endpoint}", f"https://{endpoint}"
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -188,26 +205,42 @@ def conditions_summary(obj: k8s.Cluster) -> str:
     return f"phase {phase}; " + ("; ".join(parts) if parts else "no conditions")
 
 
+def error_conditions(obj: k8s.Cluster) -> list[str]:
+    """``Type: Reason: message`` of every condition reporting ``severity: Error``.
+
+    Not terminal by themselves: Cluster API also reports transient problems this way (e.g. ``TopologyReconcileFailed``
+    on a webhook time-out) and then recovers.
+    """
+    status = obj.status
+    return [
+        f"{c.type}: {c.reason or ''}{': ' if c.reason and c.message else ''}{c.message or ''}"
+        for c in (status.conditions if status else None) or []
+        if c.status == "False" and c.severity == "Error"
+    ]
+
+
+def is_terminal_failure(obj: k8s.Cluster) -> bool:
+    """Whether the cluster reports a terminal failure (``failureReason``/``failureMessage`` or phase ``Failed``)."""
+    status = obj.status
+    return status is not None and bool(status.failureMessage or status.failureReason or status.phase == "Failed")
+
+
 def cluster_failure_messages(obj: k8s.Cluster) -> list[str]:
-    """Messages of conditions that report a failure (severity Error), and the terminal failure message."""
+    """The terminal failure message, then the messages of conditions that report an error (severity Error)."""
     status = obj.status
     if status is None:
         return []
-    messages = [
-        f"{c.type}: {c.reason or ''}{': ' if c.reason and c.message else ''}{c.message or ''}"
-        for c in status.conditions or []
-        if c.status == "False" and c.severity == "Error"
-    ]
-    if status.failureMessage:
-        messages.append(f"{status.failureReason or 'Failure'}: {status.failureMessage}")
-    return messages
+    messages = []
+    if status.failureMessage or status.failureReason:
+        messages.append(f"{status.failureReason or 'Failure'}: {status.failureMessage or ''}".rstrip(": "))
+    return messages + error_conditions(obj)
 
 
 def cluster_status(obj: k8s.Cluster) -> str:
-    """The cluster's lifecycle status word: ``Failed`` when a condition reports an error, else the phase."""
+    """The cluster's lifecycle status word: ``Failed`` on a terminal failure, else the phase."""
     if obj.metadata.deletionTimestamp:
         return "Deleting"
-    if cluster_failure_messages(obj) or (obj.status is not None and obj.status.phase == "Failed"):
+    if is_terminal_failure(obj):
         return "Failed"
     return (obj.status.phase if obj.status else None) or "Pending"
 
@@ -430,6 +463,51 @@ class SupervisorClient:
         )
         return [_parse(k8s.MachineDeployment, i, "GET machinedeployments") for i in _items(data, "GET mds")]
 
+    def list_control_planes(self, namespace: str, cluster: str) -> list[k8s.ControlPlane]:
+        """The KubeadmControlPlane(s) the topology controller made for ``cluster``."""
+        data = self._request(
+            "GET",
+            f"/apis/controlplane.cluster.x-k8s.io/v1beta1/namespaces/{_seg(namespace)}/kubeadmcontrolplanes",
+            params={"labelSelector": f"{keys.CLUSTER_NAME_LABEL}={cluster}"},
+        )
+        return [_parse(k8s.ControlPlane, i, "GET kubeadmcontrolplanes") for i in _items(data, "GET kcps")]
+
+    # ---- ClusterBootstrap (the CNI) ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _bootstraps_path(namespace: str) -> str:
+        return f"/apis/run.tanzu.vmware.com/v1alpha3/namespaces/{_seg(namespace)}/clusterbootstraps"
+
+    def get_cluster_cni(self, namespace: str, name: str) -> str | None:
+        """The CNI package a cluster runs (``antrea``, ``calico``), from its ClusterBootstrap's ``spec.cni.refName``;
+        None when the ClusterBootstrap names none. Raises ``errors.NotFound`` when there is no ClusterBootstrap."""
+        data = self._request("GET", f"{self._bootstraps_path(namespace)}/{_seg(name)}")
+        ref = ((((data or {}).get("spec") or {}).get("cni") or {}).get("refName")) if isinstance(data, dict) else None
+        return cni_of_package(str(ref)) if ref else None
+
+    def ensure_cluster_bootstrap(self, namespace: str, name: str, cni_ref: str, release: str) -> None:
+        """Create the ClusterBootstrap that makes the Supervisor install ``cni_ref`` (a package of ``release``) in the
+        cluster ``name``; it must exist before the Cluster. An existing one gets this CNI."""
+        body = {
+            "apiVersion": "run.tanzu.vmware.com/v1alpha3",
+            "kind": "ClusterBootstrap",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "annotations": {ADD_MISSING_FIELDS: release},
+            },
+            "spec": {"cni": {"refName": cni_ref}},
+        }
+        try:
+            self._request("POST", self._bootstraps_path(namespace), json=body)
+        except errors.AlreadyExists:
+            self._request(
+                "PATCH",
+                f"{self._bootstraps_path(namespace)}/{_seg(name)}",
+                json={"spec": {"cni": {"refName": cni_ref}}},
+                headers={"Content-Type": MERGE_PATCH},
+            )
+
     # ---- Secrets -----------------------------------------------------------------------------------------------
 
     def get_secret(self, namespace: str, name: str) -> k8s.Secret:
@@ -521,6 +599,20 @@ class SupervisorClient:
         )
         return sorted(str((i.get("metadata") or {}).get("name")) for i in _items(data, "GET clusterclasses"))
 
+    def cluster_class_variables(self, namespace: str, name: str) -> list[str]:
+        """The variable names a ClusterClass defines (``status.variables``, else ``spec.variables``); raises
+        ``errors.NotFound``."""
+        data = self._request(
+            "GET",
+            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses/{_seg(name)}",
+        )
+        found: set[str] = set()
+        for part in ("status", "spec"):
+            for var in ((data or {}).get(part) or {}).get("variables") or []:
+                if isinstance(var, dict) and var.get("name"):
+                    found.add(str(var["name"]))
+        return sorted(found)
+
     # ---- releases ----------------------------------------------------------------------------------------------
 
     def _releases_api(self) -> tuple[str, str, str]:
@@ -557,6 +649,10 @@ class SupervisorClient:
         base = cluster_status(obj)
         if base in ("Failed", "Deleting"):
             return base
+        problems = error_conditions(obj)
+        if problems:
+            # Logged through the status change and waited out; a persistent one ends in the timeout, quoted there.
+            return f"{base}: waiting for an error condition to recover ({problems[0]})"
         status = obj.status
         ready = status.condition("Ready") if status else None
         if ready is None or ready.status != "True":
@@ -610,8 +706,10 @@ class SupervisorClient:
         """Wait until the cluster is usable: Ready=True, control-plane endpoint set, kubeconfig Secret present, and
         every node pool in ``pools`` (name → wanted replicas, None = whatever the autoscaler chose) fully ready.
 
-        v1beta1's Ready ignores workers, hence the MachineDeployment check. Raises ``errors.WaitFailed`` when a
-        condition reports an error, ``WaitTimeout``/``WaitCancelled`` otherwise; each carries ``last``.
+        v1beta1's Ready ignores workers, hence the MachineDeployment check. A condition with ``severity: Error`` is
+        waited out (Cluster API reports transient problems that way); only a terminal failure (``failureReason``,
+        phase ``Failed``) raises ``errors.WaitFailed``. ``WaitTimeout``/``WaitCancelled`` otherwise; each carries
+        ``last``, whose conditions (a persistent error among them) the caller quotes.
         """
         return self._wait(namespace, name, lambda o: self._ready_status(o, pools), deadline, stop, logger)
 
@@ -619,12 +717,41 @@ class SupervisorClient:
         status = obj.status
         if status is None or (status.observedGeneration or 0) < generation:
             return f"{cluster_status(obj)}: waiting for the controller to observe generation {generation}"
+        if cluster_status(obj) in ("Failed", "Deleting"):
+            return cluster_status(obj)
         topology = status.condition("TopologyReconciled")
-        if topology is not None and topology.status != "True":
-            if topology.severity == "Error":
-                return "Failed"
+        if topology is not None and topology.status != "True" and topology.severity != "Error":
             return f"{cluster_status(obj)}: rolling out ({topology.reason or 'TopologyReconciled=False'})"
-        return self._ready_status(obj, pools)
+        ready = self._ready_status(obj, pools)
+        if ready != "Ready":
+            return ready
+        # observedGeneration and TopologyReconciled can be reported before machines start rolling: compare versions.
+        behind = self._versions_behind(obj)
+        return f"{cluster_status(obj)}: rolling out ({behind})" if behind else "Ready"
+
+    def _versions_behind(self, obj: k8s.Cluster) -> str:
+        """What still runs another version than ``spec.topology.version`` (empty when everything is there)."""
+        target = obj.spec.topology.version if obj.spec.topology else None
+        if not target:
+            return ""
+        namespace, name = obj.metadata.namespace or "", obj.metadata.name
+        for cp in self.list_control_planes(namespace, name):
+            want = cp.spec.replicas or 0
+            status = cp.status or k8s.ControlPlaneStatus()
+            if cp.spec.version != target or status.version != target or (status.updatedReplicas or 0) < want:
+                return (
+                    f"control plane at {status.version or 'unknown'}, {status.updatedReplicas or 0}/{want} at {target}"
+                )
+            if (status.readyReplicas or 0) < want:
+                return f"control plane {status.readyReplicas or 0}/{want} ready"
+        for md in self.list_machine_deployments(namespace, name):
+            pool = (md.metadata.labels or {}).get(keys.POOL_LABEL) or md.metadata.name
+            want = md.spec.replicas or 0
+            version = md.spec.template.spec.version if md.spec.template and md.spec.template.spec else None
+            updated = (md.status.updatedReplicas if md.status else None) or 0
+            if version != target or updated < want:
+                return f"node pool {pool} at {version or 'unknown'}, {updated}/{want} at {target}"
+        return ""
 
     def wait_cluster_settled(
         self,
@@ -637,8 +764,10 @@ class SupervisorClient:
         stop: threading.Event | None = None,
         logger: logging.Logger | None = None,
     ) -> k8s.Cluster:
-        """Wait until an update has rolled out: observedGeneration ≥ ``generation``, TopologyReconciled=True, and the
-        ready conditions of ``wait_cluster_ready``. Same errors as ``wait_cluster_ready``."""
+        """Wait until an update has rolled out: observedGeneration ≥ ``generation``, TopologyReconciled=True, the
+        ready conditions of ``wait_cluster_ready``, and the control plane and every pool at ``spec.topology.version``
+        with all their machines updated and ready (a Supervisor can report the first two before anything rolls).
+        Same errors as ``wait_cluster_ready``."""
         return self._wait(namespace, name, lambda o: self._settled_status(o, generation, pools), deadline, stop, logger)
 
     def wait_cluster_deleted(
@@ -722,6 +851,31 @@ def release_matches(version: str, release: k8s.Release) -> bool:
     """Whether ``version`` (a release name, its version, its Kubernetes version, or a prefix of the name at a ``.``
     or ``-`` boundary, as the TKR resolver reads it) designates ``release``."""
     return designates(version, release.metadata.name, release.spec.version, release.spec.kubernetes.version)
+
+
+CNI_PACKAGE_DOMAIN = ".tanzu.vmware.com"
+# Asks the Supervisor to fill what a ClusterBootstrap leaves out (CSI, CPI … packages) from this release.
+ADD_MISSING_FIELDS = "tkg.tanzu.vmware.com/add-missing-fields-from-tkr"
+
+
+def cni_of_package(ref_name: str) -> str:
+    """``calico.tanzu.vmware.com.3.27.3+vmware.1-tkg.1`` → ``calico``."""
+    return ref_name.split(CNI_PACKAGE_DOMAIN, 1)[0]
+
+
+def cni_package(release: k8s.Release, cni: str) -> str | None:
+    """The full package name (``<cni>.tanzu.vmware.com.<version>``) of ``cni`` that ``release`` ships, or None."""
+    for package in release.spec.bootstrapPackages or []:
+        name = str(package.get("name") or "")
+        if name.startswith(f"{cni}{CNI_PACKAGE_DOMAIN}."):
+            return name
+    return None
+
+
+def release_cnis(release: k8s.Release) -> list[str]:
+    """The CNIs a release ships (packages named ``antrea.tanzu.vmware.com.…``, ``calico.…``)."""
+    names = [str(p.get("name") or "") for p in release.spec.bootstrapPackages or []]
+    return sorted({cni_of_package(n) for n in names if n.split(CNI_PACKAGE_DOMAIN, 1)[0] in ("antrea", "calico")})
 
 
 def matching_releases(version: str, releases: list[k8s.Release]) -> list[k8s.Release]:

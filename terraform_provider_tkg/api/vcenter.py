@@ -325,6 +325,42 @@ class VcenterClient:
         data = self.http.request("GET", _NM_CLUSTERS)
         return _parse_list(models.SupervisorClusterSummary, data, "GET namespace-management clusters")
 
+    def supervisor_endpoint(self, supervisor: models.SupervisorSummary) -> str | None:
+        """A Supervisor's API address: ``APIEndpoint`` (vSphere API 9.1+), else the ``api_server_cluster_endpoint``
+        of the cluster it runs on (vCenter 8 summaries have no ``APIEndpoint``); None when neither is known."""
+        if supervisor.APIEndpoint:
+            return supervisor.APIEndpoint
+        try:
+            clusters = self.get_supervisor_clusters(supervisor.supervisor)
+        except errors.NotFound:
+            return None
+        for cluster in clusters:
+            try:
+                endpoint = self.get_supervisor_cluster(cluster).api_server_cluster_endpoint
+            except errors.NotFound:
+                continue
+            if endpoint:
+                return endpoint
+        return None
+
+    def discover_supervisor_endpoint(self, namespace: str | None = None) -> str:
+        """The endpoint of the only Supervisor, or of the one hosting ``namespace`` when there are several.
+
+        Raises ``errors.NotFound`` naming what was found when no single Supervisor can be chosen.
+        """
+        supervisors = self.list_supervisors()
+        if namespace is not None and len(supervisors) > 1:
+            hosting = self.get_namespace(namespace).supervisor
+            supervisors = [s for s in supervisors if s.supervisor == hosting] or supervisors
+        endpoints = sorted({e for e in (self.supervisor_endpoint(s) for s in supervisors) if e})
+        if len(endpoints) == 1:
+            return endpoints[0]
+        where = f" for namespace {namespace!r}" if namespace else ""
+        raise errors.NotFound(
+            f"cannot discover the Supervisor endpoint{where}: vCenter lists {len(endpoints)} Supervisor endpoints "
+            f"({', '.join(endpoints) or 'none'}); set supervisor_endpoint in the provider block"
+        )
+
     def get_supervisor_cluster(self, cluster: str) -> models.SupervisorClusterInfo:
         """Supervisor details of an enabled cluster (endpoint, status); raises ``errors.NotFound``."""
         data = self.http.request("GET", f"{_NM_CLUSTERS}/{_seg(cluster)}")

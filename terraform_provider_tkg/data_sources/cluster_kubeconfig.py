@@ -171,7 +171,7 @@ class ClusterKubeconfigDataSource(DataSource):
             if wanted.mode == "sso":
                 return self._sso(ctx, settings, wanted)
             try:
-                kubeconfig = clients.supervisor(settings).get_kubeconfig(namespace, name)
+                kubeconfig = clients.supervisor(settings, namespace).get_kubeconfig(namespace, name)
             except errors.NotFound:
                 ctx.diagnostics.error(
                     f"reading {TYPE_NAME} ({namespace}/{name}): no kubeconfig",

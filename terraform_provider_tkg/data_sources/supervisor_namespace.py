@@ -68,10 +68,10 @@ SCHEMA = Schema(
 )
 
 
-def from_api(obj: models.NamespaceInfo, *, policy_names: dict[str, str]) -> dict[str, Any]:
+def from_api(obj: models.NamespaceInfo, *, storage_classes: list[str]) -> dict[str, Any]:
     """The data source's state: the resource's view of the namespace, with empty values spelled out."""
     model = resource.from_api(
-        obj, resource.Model(description="", vm_classes=[], content_libraries=[]), policy_names=policy_names
+        obj, resource.Model(description="", vm_classes=[], content_libraries=[]), storage_classes=storage_classes
     )
     state = to_tf(model)
     for key in ("force_delete", "timeouts"):
@@ -93,8 +93,8 @@ class SupervisorNamespaceDataSource(DataSource):
         client = clients.vcenter(settings)
         try:
             obj = client.get_namespace(name)
-            names = {p.policy: p.name for p in client.list_storage_policies()}
-            return from_api(obj, policy_names=names)
+            classes = resource.supervisor_storage_classes(self.provider_data, name, None)
+            return from_api(obj, storage_classes=classes)
         except errors.NotFound:
             try:
                 existing = [n.namespace for n in client.list_namespaces()]

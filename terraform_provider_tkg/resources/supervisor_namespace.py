@@ -215,8 +215,11 @@ SCHEMA = Schema(
             "storage_classes": Attribute(
                 t.List(t.String()),
                 computed=True,
-                description="Kubernetes storage classes the namespace exposes to clusters, one per storage policy "
-                "(the policy name as a DNS-1123 name, e.g. `vsan-default-storage-policy`).",
+                description="Kubernetes storage classes the namespace exposes to clusters, as the Supervisor names "
+                "them (its ResourceQuota): one or more per storage policy, e.g. `vsan-default-storage-policy` and its "
+                "`vsan-default-storage-policy-latebinding` (WaitForFirstConsumer) twin. Names may differ from the "
+                "policy names (an admin can rename a class), so use these rather than deriving them. Empty while the "
+                "Supervisor cannot be reached.",
             ),
         },
         blocks={
@@ -441,11 +444,9 @@ def _set_like(values: list[str] | None) -> list[str]:
     return sorted(values or [])
 
 
-def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_names: dict[str, str]) -> Model:
-    """The Terraform view of a namespace. ``policy_names`` maps storage policy ids to names (for ``storage_classes``);
+def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, storage_classes: list[str]) -> Model:
+    """The Terraform view of a namespace. ``storage_classes`` are the Supervisor's names for the namespace's classes;
     ``prior`` keeps the user's spelling of empty values and ``force_delete`` (not a server setting)."""
-    from ..api.vcenter import storage_class_name
-
     prior = prior or Model()
     # Without a prior supervisor (import, the data source) everything the server holds is read; otherwise only what
     # the configuration declared, so that a value the platform adds never lands in an attribute the user left out.
@@ -460,9 +461,6 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_na
         }
     )
     has_limits = any(v is not None for v in dataclasses.astuple(limits))
-    storage_classes = sorted(
-        {storage_class_name(policy_names[s.policy]) for s in obj.storage_specs if s.policy in policy_names}
-    )
     description = unmarked_description(obj.description)
     return Model(
         name=obj.namespace,
@@ -473,12 +471,30 @@ def from_api(obj: models.NamespaceInfo, prior: Model | None = None, *, policy_na
         force_delete=prior.force_delete if isinstance(prior.force_delete, bool) else False,
         id=obj.namespace,
         config_status=obj.config_status,
-        storage_classes=storage_classes,
+        storage_classes=sorted(storage_classes),
         storage_policy=[StoragePolicy(s.policy, s.limit) for s in obj.storage_specs],
         limits=limits if (importing and has_limits) or prior.limits is not None else None,
         access=[Access(a.subject, a.subject_type, a.domain, a.role) for a in obj.access_list],
         timeouts=prior.timeouts,
     )
+
+
+def supervisor_storage_classes(provider_data: Any, namespace: str, prior: list[str] | None) -> list[str]:
+    """The namespace's storage classes as the Supervisor names them (ResourceQuota keys, late-binding twins included).
+
+    Never derived from policy names: an admin may rename a class. When the Supervisor cannot be reached the prior
+    value is kept (empty on first read) and a warning is logged, so a vCenter-only read still works.
+    """
+    from ..settings import ProviderSettings
+
+    kept = list(prior) if isinstance(prior, list) else []  # a planned (unknown) value counts as none
+    if not isinstance(provider_data, ProviderSettings):
+        return kept
+    try:
+        return clients.supervisor(provider_data, namespace).list_storage_classes(namespace)
+    except errors.ApiError as exc:
+        log.warning("[%s %s] storage classes not read from the Supervisor: %s", TYPE_NAME, namespace, exc.describe())
+        return kept
 
 
 # ---- resource ----------------------------------------------------------------------------------------------------
@@ -502,18 +518,12 @@ class SupervisorNamespaceResource(Resource):
             return planned
         return planned
 
-    def _policy_names(self, client: VcenterClient) -> dict[str, str]:
-        return {p.policy: p.name for p in client.list_storage_policies()}
-
     def _label(self, name: str) -> str:
         return f"[{TYPE_NAME} {name}]"
 
-    def _state(self, client: VcenterClient, obj: models.NamespaceInfo, model: Model) -> dict[str, Any]:
-        try:
-            names = self._policy_names(client)
-        except errors.ApiError:
-            names = {}
-        return to_tf(from_api(obj, model, policy_names=names))
+    def _state(self, obj: models.NamespaceInfo, model: Model) -> dict[str, Any]:
+        classes = supervisor_storage_classes(self.provider_data, obj.namespace, model.storage_classes)
+        return to_tf(from_api(obj, model, storage_classes=classes))
 
     def _wait_running(
         self, ctx: Context, client: VcenterClient, model: Model, action: str
@@ -536,12 +546,12 @@ class SupervisorNamespaceResource(Resource):
             ctx.diagnostics.error(f"{action} {TYPE_NAME} ({name})", detail)
             partial = dataclasses.replace(model, id=name, config_status=exc.last_status or None)
             if last is not None:
-                return self._state(client, last, model), False
+                return self._state(last, model), False
             return to_tf(partial), False
         except errors.ApiError as exc:
             reporting.report(ctx, exc, action=f"waiting for {action}", object_id=name)
             return to_tf(dataclasses.replace(model, id=name)), False
-        return self._state(client, obj, model), True
+        return self._state(obj, model), True
 
     def create(self, ctx: Context, planned: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
@@ -580,7 +590,7 @@ class SupervisorNamespaceResource(Resource):
             already_exists(ctx, object_id=name, what="vSphere Namespace", import_id=name, server=refusal)
             return False
         log.info("%s finishing this directory's interrupted create: adopting the namespace", self._label(name))
-        spec = to_api_update(from_api(existing, model, policy_names={}), model)
+        spec = to_api_update(from_api(existing, model, storage_classes=[]), model)
         if models.request_body(spec):
             try:
                 client.update_namespace(name, spec)
@@ -598,7 +608,6 @@ class SupervisorNamespaceResource(Resource):
         client = clients.vcenter(settings)
         try:
             obj = client.get_namespace(name)
-            names = self._policy_names(client)
         except errors.NotFound:
             inflight.journal().settle(TYPE_NAME, name)
             reporting.gone(ctx, name, "namespace")
@@ -608,7 +617,7 @@ class SupervisorNamespaceResource(Resource):
             return state
         # The state holds this namespace now: its create is no longer in flight.
         inflight.journal().settle(TYPE_NAME, name)
-        return to_tf(from_api(obj, model, policy_names=names))
+        return self._state(obj, model)
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
@@ -623,7 +632,7 @@ class SupervisorNamespaceResource(Resource):
         if not models.request_body(spec):
             # Only provider-side settings changed (force_delete): nothing to send.
             try:
-                return self._state(client, client.get_namespace(name), new)
+                return self._state(client.get_namespace(name), new)
             except errors.NotFound:
                 return None
             except errors.ApiError as exc:
@@ -680,7 +689,7 @@ class SupervisorNamespaceResource(Resource):
     def _delete_clusters(self, ctx: Context, settings: ProviderSettings, name: str, refusal: errors.ApiError) -> bool:
         """force_delete: delete the TKG clusters of namespace ``name`` through the Supervisor and wait for them."""
         try:
-            supervisor = clients.supervisor(settings)
+            supervisor = clients.supervisor(settings, name)
             clusters = [c.metadata.name for c in supervisor.list_clusters(name) if c.metadata.name]
             log.info("%s force_delete: deleting TKG clusters %s first", self._label(name), ", ".join(clusters))
             for cluster in clusters:

@@ -150,9 +150,11 @@ def _readonly(sim: Simulator) -> tuple[str, str]:
     raise AssertionError("the seed has no read-only user")
 
 
-def start_env(tmp: Path, *, delay_scale: float, namespace: str = "demo-ns") -> Iterator[SupervisorEnv]:
-    """Start a simulator with one vSphere Namespace and yield the environment."""
-    with Simulator(delay_scale=delay_scale) as sim:
+def start_env(
+    tmp: Path, *, delay_scale: float, namespace: str = "demo-ns", profile: str | None = None
+) -> Iterator[SupervisorEnv]:
+    """Start a simulator (of ``profile``) with one vSphere Namespace and yield the environment."""
+    with Simulator(delay_scale=delay_scale, profile=profile) as sim:
         ca_file = sim.ca_file
         assert ca_file, "the simulator should serve TLS by default"
         pem = Path(ca_file).read_text()

@@ -231,7 +231,18 @@ def test_resolver_rewrites_version_and_injects_tkr_data(supervisor: SupervisorEn
     assert created["spec"]["topology"]["version"] == "v1.31.4+vmware.1-fips"
     assert created["metadata"]["labels"]["run.tanzu.vmware.com/tkr"] == "v1.31.4---vmware.1-fips-vkr.3"
     names = [v["name"] for v in created["spec"]["topology"]["variables"]]
-    assert names == ["vmClass", "storageClass", "TKR_DATA"]
+    # The user's variables first, then what the Supervisor's webhooks add: platform variables, then TKR_DATA.
+    assert names == [
+        "vmClass",
+        "storageClass",
+        "user",
+        "ntp",
+        "extensionCert",
+        "clusterEncryptionConfigYaml",
+        "controlPlaneCertificateRotation",
+        "podSecurityStandard",
+        "TKR_DATA",
+    ]
     tkr_data = created["spec"]["topology"]["variables"][-1]["value"]
     assert "v1.31.4+vmware.1-fips" in tkr_data
     overrides = created["spec"]["topology"]["workers"]["machineDeployments"][0]["variables"]["overrides"]

@@ -46,6 +46,24 @@ def _nodes(env: SupervisorEnv, name: str) -> list[tuple[str, str]]:
     return [(line.split()[2], line.split()[-1]) for line in out.strip().splitlines()]
 
 
+def _rolled_out(env: SupervisorEnv, name: str, version: str) -> bool:
+    """The KubeadmControlPlane and every MachineDeployment of ``name`` run ``version`` on all their machines."""
+    selector = {"labelSelector": f"cluster.x-k8s.io/cluster-name={name}"}
+    with env.client() as http:
+        kcps = http.get(
+            f"/apis/controlplane.cluster.x-k8s.io/v1beta1/namespaces/{env.namespace}/kubeadmcontrolplanes",
+            params=selector,
+        ).json()["items"]
+        mds = http.get(
+            f"/apis/cluster.x-k8s.io/v1beta1/namespaces/{env.namespace}/machinedeployments", params=selector
+        ).json()["items"]
+    return all(k["status"].get("version") == version for k in kcps) and all(
+        md["spec"]["template"]["spec"]["version"] == version
+        and md["status"]["updatedReplicas"] == md["spec"]["replicas"]
+        for md in mds
+    )
+
+
 def _run_lifecycle(env: SupervisorEnv, name: str) -> list[str]:
     """Drive one cluster through its whole life; returns the TopologyReconciled reasons seen while upgrading."""
     with env.client() as http:
@@ -97,7 +115,10 @@ def _run_lifecycle(env: SupervisorEnv, name: str) -> list[str]:
         topo = condition(current, "TopologyReconciled")
         if topo and topo["status"] == "False":
             reasons.append(str(topo.get("reason")))
-        return is_ready(current) and (current or {})["spec"]["topology"]["version"] == "v1.31.4+vmware.1-fips"
+        if not is_ready(current) or (current or {})["spec"]["topology"]["version"] != "v1.31.4+vmware.1-fips":
+            return False
+        # A Supervisor reports the new generation reconciled before machines roll: compare the machines' versions.
+        return _rolled_out(env, name, "v1.31.4+vmware.1-fips")
 
     env.wait_for(upgraded, what=f"{name} upgraded")
     assert {version for _role, version in _nodes(env, name)} == {"v1.31.4+vmware.1-fips"}

@@ -191,6 +191,7 @@ LIVE_CALLS: list[tuple[str, str, str, Any]] = [
     ("Clusters.get", "GET", "/api/vcenter/namespace-management/clusters/domain-c8", None),
     ("Summary.list", "GET", "/api/vcenter/namespace-management/supervisors/summaries", None),
     ("Summary.get", "GET", f"/api/vcenter/namespace-management/supervisors/{SUPERVISOR}/summary", None),
+    ("Topology.get", "GET", f"/api/vcenter/namespace-management/supervisors/{SUPERVISOR}/topology", None),
     ("Policies.list", "GET", "/api/vcenter/storage/policies", None),
     ("Cluster.list", "GET", "/api/vcenter/cluster", None),
     ("Cluster.get", "GET", "/api/vcenter/cluster/domain-c8", None),

@@ -98,8 +98,9 @@ def _assert_kitchen_sink_applied(sim: Simulator, namespace: str, name: str) -> N
     assert obj.variable("controlPlaneVolumes") == [
         {"name": "etcd", "mountPath": "/var/lib/etcd", "capacity": {"storage": "4Gi"}, "storageClass": cfx.STORAGE}
     ]
-    assert obj.variable("ntp") == "ntp.example.com"
-    assert obj.variable("user") == {"sshAuthorizedKey": "ssh-ed25519 AAAAC3 e2e@example.com"}
+    # (not ntp/user: the Supervisor injects those into every cluster, so import never reads them back)
+    assert obj.variable("kubeAPIServerFQDNs") == ["k8s.example.com"]
+    assert obj.variable("defaultRegistrySecret") == {"name": "regcred", "namespace": "default"}
     topology = obj.spec.topology
     assert topology is not None and topology.workers is not None
     pools = {md.name: md for md in topology.workers.machineDeployments or []}
@@ -274,8 +275,8 @@ resource "tkg_cluster" "this" {{
   labels             = {{ team = "payments", env = "prod" }}
   annotations        = {{ "example.com/owner" = "alice" }}
   variables = {{
-    ntp  = jsonencode("ntp.example.com")
-    user = jsonencode({{ sshAuthorizedKey = "ssh-ed25519 AAAAC3 e2e@example.com" }})
+    kubeAPIServerFQDNs    = jsonencode(["k8s.example.com"])
+    defaultRegistrySecret = jsonencode({{ name = "regcred", namespace = "default" }})
   }}
   wait_for_ready = true
 

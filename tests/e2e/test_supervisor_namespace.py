@@ -74,7 +74,13 @@ def lifecycle(sim: Simulator, make_tf: MakeTerraform, client: VcenterClient) -> 
     assert [(a.subject, a.role) for a in info.access_list] == [("devs", "EDIT")]
     state = tf.resource("tkg_supervisor_namespace.this")
     assert state is not None and state["config_status"] == "RUNNING" and state["force_delete"] is False
-    assert state["storage_classes"] == ["tkg-gold", "vsan-default-storage-policy"]
+    # The Supervisor's names (its ResourceQuota), late-binding twins included.
+    assert state["storage_classes"] == [
+        "tkg-gold",
+        "tkg-gold-latebinding",
+        "vsan-default-storage-policy",
+        "vsan-default-storage-policy-latebinding",
+    ]
     assert tf.plan().rc == 0
 
     # in-place update: empty the class set, drop a storage policy, unset the memory limit, change the description
@@ -90,7 +96,9 @@ def lifecycle(sim: Simulator, make_tf: MakeTerraform, client: VcenterClient) -> 
     assert info.description == "updated"
     state = tf.resource("tkg_supervisor_namespace.this")
     assert (
-        state is not None and state["vm_classes"] == [] and state["storage_classes"] == ["vsan-default-storage-policy"]
+        state is not None
+        and state["vm_classes"] == []
+        and state["storage_classes"] == ["vsan-default-storage-policy", "vsan-default-storage-policy-latebinding"]
     )
     assert tf.plan().rc == 0
 

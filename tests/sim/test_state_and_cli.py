@@ -175,3 +175,33 @@ def test_seed_file_replaces_inventory(tmp_path: Path) -> None:
     bad.write_text("storage_polices: []\n")
     with pytest.raises(ValueError, match="unknown keys"):
         Simulator(seed=bad)
+
+
+def test_a_write_is_on_disk_before_it_is_acknowledged(tmp_path: Path) -> None:
+    """SIGKILL right after a create (no shutdown save): the restarted simulator still has the object, like etcd."""
+    state = tmp_path / "durable.json"
+    sim = Simulator.subprocess(delay_scale=0, state_file=state, profile="vsphere-8.0u3").start()
+    try:
+        vc = VcClient(sim, sim.admin_user, sim.admin_password)  # type: ignore[arg-type]
+        assert vc.post(V2, namespace_body("durable-ns")).status_code == 204
+        vc.close()
+        os.kill(sim.pid, signal.SIGKILL)
+    finally:
+        sim.stop()
+    with Simulator(delay_scale=0, state_file=state) as restarted:
+        vc = VcClient(restarted, restarted.admin_user, restarted.admin_password)
+        assert vc.get(f"{V2}/durable-ns").status_code == 200
+        vc.close()
+
+
+def test_profile_from_the_command_line_and_from_the_seed(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("profile: vks-3.4\n")
+    with Simulator(delay_scale=0, seed=seed) as sim:
+        assert sim.world.profile.name == "vks-3.4"
+    with Simulator(delay_scale=0, seed=seed, profile="vsphere-8.0u2") as sim:
+        assert sim.world.profile.name == "vsphere-8.0u2"
+    bad = subprocess.run(
+        [sys.executable, "-m", "tkgsim", "serve", "--profile", "vsphere-7"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2 and "invalid choice: 'vsphere-7'" in bad.stderr

@@ -30,7 +30,7 @@ from .controllers.runner import Runner
 from .controllers.vm_runner import VmRunner
 from .mirror import Mirror
 from .security import bearer_middleware
-from .seed import seed_releases
+from .seed import ensure_public_classes, seed_releases
 from .store import Store
 
 __all__ = ["build_app", "start_background"]
@@ -71,10 +71,11 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _supervisor(world: World) -> Supervisor:
-    registry = catalog.registry()
+    registry = catalog.registry(world.profile)
     sup = Supervisor(world=world, registry=registry, store=Store(world, registry))
     seed_releases(sup.store, world.model)
     vm_images.seed_cluster_images(sup.store, world.model)
+    ensure_public_classes(sup.store, world.profile)
     runner = Runner(sup)
     vm_runner = VmRunner(sup)
     sup.wake = runner.wakeup.set

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from tkgsim.profiles import Profile
+
 from .api import v1 as core_v1
 from .api.v1 import persistentvolumeclaims as core_v1_claims
 from .apis.cluster_x_k8s_io import v1beta1 as capi_v1beta1
+from .apis.cluster_x_k8s_io.v1beta1.clusters import cluster_schema
+from .apis.cluster_x_k8s_io.v1beta1.platform import inject_platform_variables
 from .apis.controlplane_cluster_x_k8s_io import v1beta1 as kcp_v1beta1
 from .apis.kubernetes_vmware_com import v1alpha1 as kr_v1alpha1
 from .apis.run_tanzu_vmware_com import v1alpha3 as tkr_v1alpha3
@@ -26,6 +32,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     kcp_v1beta1.KUBEADM_CONTROL_PLANE,
     tkr_v1alpha3.TANZU_KUBERNETES_RELEASE,
     tkr_v1alpha3.OSIMAGE,
+    tkr_v1alpha3.CLUSTER_BOOTSTRAP,
     kr_v1alpha1.KUBERNETES_RELEASE,
     vmop_v1alpha2.VIRTUAL_MACHINE_CLASS,
     # The VM Service kinds at the version a vSphere 8.0 U3 Supervisor serves them (VM classes stay at v1alpha2).
@@ -37,6 +44,15 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
 )
 
 
-def registry() -> Registry:
-    """A registry of every served kind."""
-    return Registry(RESOURCE_TYPES)
+def _for_profile(rt: ResourceType, profile: Profile | None) -> ResourceType:
+    """``rt`` as ``profile``'s Supervisor serves it (the Cluster schema and webhooks differ by release)."""
+    if profile is None or rt is not capi_v1beta1.CLUSTER:
+        return rt
+    return dataclasses.replace(
+        rt, schema=cluster_schema(profile.cluster_api), admit=(inject_platform_variables, *rt.admit)
+    )
+
+
+def registry(profile: Profile | None = None) -> Registry:
+    """A registry of every served kind (as ``profile`` serves it; None: the permissive classic schema)."""
+    return Registry(_for_profile(rt, profile) for rt in RESOURCE_TYPES)

@@ -4,9 +4,10 @@ A vSphere Namespace (``world.emit(NAMESPACE, name, InfoV2)``) becomes:
 
 - a Kubernetes ``Namespace`` of the same name;
 - one cluster-scoped ``StorageClass`` per storage policy (named after the policy, lower-cased and dashed, e.g.
-  ``vsan-default-storage-policy``) plus its ``-latebinding`` twin (``WaitForFirstConsumer``), shared by namespaces;
-- a ``ResourceQuota`` ``<ns>-storagequota`` with ``<sc>.storageclass.storage.k8s.io/requests.storage`` keys (the
-  policy's ``limit`` in MiB, or the int64 maximum when unlimited);
+  ``vsan-default-storage-policy``, unless the seed policy names its ``storage_class``: an admin-renamed class) plus
+  its ``-latebinding`` twin (``WaitForFirstConsumer``), shared by namespaces;
+- a ``ResourceQuota`` ``<ns>-storagequota`` with ``<sc>.storageclass.storage.k8s.io/requests.storage`` keys for both
+  classes of each policy (the policy's ``limit`` in MiB, or the int64 maximum when unlimited);
 - one namespaced ``VirtualMachineClass`` (vmoperator v1alpha2) per class in ``vm_service_spec.vm_classes``;
 - the system ``ClusterClass`` objects (``world.model["cluster_classes"]``).
 
@@ -181,11 +182,12 @@ class Mirror:
                 return str(supervisor.get("cluster", ""))
         return ""
 
-    def _policy_name(self, policy_id: str) -> str:
+    def _class_name(self, policy_id: str) -> str:
+        """The StorageClass of a policy: the seed's ``storage_class`` (a renamed class), else the policy name slug."""
         for policy in self.sup.world.model.get("storage_policies", []):
             if policy.get("policy") == policy_id:
-                return str(policy.get("name", policy_id))
-        return policy_id
+                return str(policy.get("storage_class") or storage_class_name(str(policy.get("name", policy_id))))
+        return storage_class_name(policy_id)
 
     def _sync_storage(self, namespace: str, policies: list[dict[str, Any]]) -> None:
         store = self.sup.store
@@ -193,7 +195,7 @@ class Mirror:
         quota_rt = store.registry.by_kind("ResourceQuota")
         hard: dict[str, str] = {}
         for spec in policies:
-            sc = storage_class_name(self._policy_name(spec["policy"]))
+            sc = self._class_name(spec["policy"])
             for name, binding in ((sc, "Immediate"), (f"{sc}-latebinding", "WaitForFirstConsumer")):
                 desired = {
                     "apiVersion": "storage.k8s.io/v1",
@@ -208,9 +210,10 @@ class Mirror:
                 if store.get(sc_rt, None, name) is None:
                     store.create(sc_rt, desired)
             limit = spec.get("limit")
-            hard[f"{sc}.storageclass.storage.k8s.io/requests.storage"] = (
-                _quantity_mib(int(limit)) if limit else UNLIMITED
-            )
+            for name in (sc, f"{sc}-latebinding"):
+                hard[f"{name}.storageclass.storage.k8s.io/requests.storage"] = (
+                    _quantity_mib(int(limit)) if limit else UNLIMITED
+                )
         quota_name = f"{namespace}-storagequota"
         quota = store.get(quota_rt, namespace, quota_name)
         if quota is None:
@@ -235,7 +238,7 @@ class Mirror:
         used: set[str] = set()
         for record in self.state["namespaces"].values():
             for spec in record.get("storage_specs") or []:
-                sc = storage_class_name(self._policy_name(spec["policy"]))
+                sc = self._class_name(spec["policy"])
                 used |= {sc, f"{sc}-latebinding"}
         for obj in store.list(sc_rt):
             if (obj["metadata"].get("labels") or {}).get("isSyncedFromVCenter") == "true" and obj["metadata"][

@@ -111,6 +111,7 @@ def release_object(seed: dict[str, Any], *, api_version: str, kind: str) -> dict
             "osImages": [{"name": os_image_name(name, os_name)} for os_name, _ in OS_FLAVOURS],
             "bootstrapPackages": [
                 {"name": "antrea.tanzu.vmware.com.1.13.3+vmware.1-tkg.1-advanced"},
+                {"name": "calico.tanzu.vmware.com.3.27.3+vmware.1-tkg.1"},
                 {"name": "vsphere-pv-csi.tanzu.vmware.com.3.3.0+vmware.1-tkg.1"},
                 {"name": "guest-cluster-auth-service.tanzu.vmware.com.1.3.3+tkg.1"},
             ],

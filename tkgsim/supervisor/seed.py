@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+
+from tkgsim.profiles import PUBLIC_CLASS_NAMESPACE, Profile
 
 from . import releases, status
 from .store import Store
 
-__all__ = ["cluster_class_object", "ensure_cluster_classes", "seed_releases"]
+__all__ = ["cluster_class_object", "ensure_cluster_classes", "ensure_public_classes", "seed_releases"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,29 @@ CLASS_VARIABLES: list[tuple[str, bool, dict[str, Any]]] = [
     ("extensionCert", False, _OBJECT),
     ("TKR_DATA", False, _OBJECT),
 ]
+
+
+# Variables of the VKS 3.2+ ``builtin-generic-v3.x.y`` classes (VMware's cluster examples, section 2): a new set in
+# which the platform-owned variables of the older classes (``user``, ``ntp``, ...) no longer exist.
+GENERIC_V3_VARIABLES: list[tuple[str, bool, dict[str, Any]]] = [
+    ("vmClass", True, _STRING),
+    ("storageClass", True, _STRING),
+    ("kubernetes", False, _OBJECT),
+    ("node", False, _OBJECT),
+    ("osConfiguration", False, _OBJECT),
+    ("resourceConfiguration", False, _OBJECT),
+    ("volumes", False, _OBJECTS),
+    ("vsphereOptions", False, _OBJECT),
+    ("TKR_DATA", False, _OBJECT),
+]
+
+
+def class_variables(name: str) -> list[tuple[str, bool, dict[str, Any]]]:
+    """The variable definitions a system ClusterClass ships with."""
+    match = re.match(r"^builtin-generic-v3\.(\d+)\.", name)
+    if match and int(match.group(1)) >= 2:
+        return GENERIC_V3_VARIABLES
+    return CLASS_VARIABLES
 
 
 def seed_releases(store: Store, model: dict[str, Any]) -> None:
@@ -120,7 +146,7 @@ def cluster_class_object(name: str, namespace: str) -> dict[str, Any]:
     }
 
 
-def _class_status(generation: int) -> dict[str, Any]:
+def _class_status(name: str, generation: int) -> dict[str, Any]:
     return {
         "observedGeneration": generation,
         "conditions": [
@@ -130,11 +156,11 @@ def _class_status(generation: int) -> dict[str, Any]:
         ],
         "variables": [
             {
-                "name": name,
+                "name": var_name,
                 "definitionsConflict": False,
                 "definitions": [{"from": "default", "required": required, "schema": {"openAPIV3Schema": schema}}],
             }
-            for name, required, schema in CLASS_VARIABLES
+            for var_name, required, schema in class_variables(name)
         ],
     }
 
@@ -142,7 +168,7 @@ def _class_status(generation: int) -> dict[str, Any]:
 def ensure_cluster_classes(store: Store, model: dict[str, Any], namespace: str) -> None:
     """Put the system ClusterClasses (``model["cluster_classes"]``) into a namespace (8.0U3 layout)."""
     rt = store.registry.by_kind("ClusterClass")
-    for name in model.get("cluster_classes", []):
+    for name in model.get("cluster_classes") or []:
         if store.get(rt, namespace, name) is not None:
             continue
         try:
@@ -150,5 +176,25 @@ def ensure_cluster_classes(store: Store, model: dict[str, Any], namespace: str) 
         except status.KubeError as exc:
             log.warning("could not create ClusterClass %s/%s: %s", namespace, name, exc)
             continue
-        created["status"] = _class_status(int(created["metadata"].get("generation", 1)))
+        created["status"] = _class_status(name, int(created["metadata"].get("generation", 1)))
         store.update(rt, created, subresource="status")
+
+
+def ensure_public_classes(store: Store, profile: Profile) -> None:
+    """VKS: the versioned classes live once in ``vmware-system-vks-public`` (referenced with classNamespace)."""
+    if not profile.public_classes:
+        return
+    ns_rt = store.registry.by_kind("Namespace")
+    if store.get(ns_rt, None, PUBLIC_CLASS_NAMESPACE) is None:
+        store.create(
+            ns_rt,
+            {
+                "metadata": {
+                    "name": PUBLIC_CLASS_NAMESPACE,
+                    "labels": {"kubernetes.io/metadata.name": PUBLIC_CLASS_NAMESPACE},
+                },
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            },
+        )
+    ensure_cluster_classes(store, {"cluster_classes": list(profile.public_classes)}, PUBLIC_CLASS_NAMESPACE)

@@ -179,7 +179,86 @@ async def api_versions(request: web.Request) -> web.Response:
 
 async def api_groups(request: web.Request) -> web.Response:
     _cluster_and_state(request)
-    return _json({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
+    apps = {"groupVersion": "apps/v1", "version": "v1"}
+    return _json(
+        {
+            "kind": "APIGroupList",
+            "apiVersion": "v1",
+            "groups": [{"name": "apps", "versions": [apps], "preferredVersion": apps}],
+        }
+    )
+
+
+async def apps_resources(request: web.Request) -> web.Response:
+    _cluster_and_state(request)
+    return _json(
+        {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": "apps/v1",
+            "resources": [
+                {
+                    "name": "daemonsets",
+                    "singularName": "daemonset",
+                    "namespaced": True,
+                    "kind": "DaemonSet",
+                    "verbs": ["get", "list"],
+                    "shortNames": ["ds"],
+                }
+            ],
+        }
+    )
+
+
+# The kube-system DaemonSet each CNI package runs (what ``kubectl -n kube-system get ds`` shows).
+CNI_DAEMONSETS = {"antrea": "antrea-agent", "calico": "calico-node"}
+
+
+def cni_of(sup: Supervisor, cluster: dict[str, Any]) -> str:
+    """The CNI a cluster runs: the package of its ClusterBootstrap's ``spec.cni.refName`` (antrea without one)."""
+    meta = cluster["metadata"]
+    bootstrap = sup.store.get(sup.registry.by_kind("ClusterBootstrap"), meta["namespace"], meta["name"])
+    ref = str((((bootstrap or {}).get("spec") or {}).get("cni") or {}).get("refName") or "antrea")
+    return ref.split(".", 1)[0]
+
+
+def _daemonsets(sup: Supervisor, cluster: dict[str, Any], state: dict[str, Any]) -> list[dict[str, Any]]:
+    count = len(cluster_controller.nodes(cluster, state))
+    cni = cni_of(sup, cluster)
+    name = CNI_DAEMONSETS.get(cni, f"{cni}-agent")
+    return [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {
+                "name": name,
+                "namespace": "kube-system",
+                "labels": {"app": cni, "component": name},
+                "uid": hashlib.sha256(f"{cluster['metadata'].get('uid')}/{name}".encode()).hexdigest()[:32],
+                "creationTimestamp": cluster["metadata"].get("creationTimestamp"),
+            },
+            "spec": {"selector": {"matchLabels": {"component": name}}},
+            "status": {
+                "desiredNumberScheduled": count,
+                "currentNumberScheduled": count,
+                "numberReady": count,
+                "numberAvailable": count,
+                "updatedNumberScheduled": count,
+                "numberMisscheduled": 0,
+            },
+        }
+    ]
+
+
+async def daemonsets(request: web.Request) -> web.Response:
+    """``GET …/apis/apps/v1[/namespaces/<ns>]/daemonsets``: the CNI's DaemonSet in kube-system."""
+    sup, cluster, state = _cluster_and_state(request)
+    namespace = request.match_info.get("ns")
+    items = [d for d in _daemonsets(sup, cluster, state) if namespace in (None, d["metadata"]["namespace"])]
+    rv = str(sup.store.resource_version)
+    return _json(
+        {"kind": "DaemonSetList", "apiVersion": "apps/v1", "metadata": {"resourceVersion": rv}, "items": items}
+    )
 
 
 async def core_resources(request: web.Request) -> web.Response:
@@ -270,4 +349,7 @@ ROUTES = [
     web.get(_BASE + "/api/v1/nodes", nodes),
     web.get(_BASE + "/api/v1/nodes/{node}", node),
     web.post(_BASE + "/apis/authentication.k8s.io/v1/selfsubjectreviews", self_subject_review),
+    web.get(_BASE + "/apis/apps/v1", apps_resources),
+    web.get(_BASE + "/apis/apps/v1/daemonsets", daemonsets),
+    web.get(_BASE + "/apis/apps/v1/namespaces/{ns}/daemonsets", daemonsets),
 ]

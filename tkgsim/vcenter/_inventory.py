@@ -32,3 +32,16 @@ def supervisor_endpoint(world: World, supervisor: dict[str, Any]) -> str:
         return str(supervisor["endpoint"])
     parts = urlsplit(world.supervisor_url)
     return parts.netloc or "127.0.0.1"
+
+
+def cluster_endpoint(world: World, supervisor: dict[str, Any]) -> str:
+    """``api_server_cluster_endpoint``: a bare address on a real vCenter (login on 443, the API on 6443).
+
+    The simulator serves both on one unprivileged port, so it appends that port unless it is 443 or 6443 (a client
+    that reads ``host:port`` as "both on this port" then finds it). A seed ``endpoint`` is reported as given.
+    """
+    endpoint = supervisor_endpoint(world, supervisor)
+    host, _, port = endpoint.rpartition(":")
+    if host and port in ("443", "6443"):
+        return host
+    return endpoint

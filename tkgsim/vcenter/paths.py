@@ -22,6 +22,7 @@ NM_CLUSTERS = f"{NAMESPACE_MANAGEMENT}/clusters"
 NM_CLUSTER = f"{NM_CLUSTERS}/{{cluster}}"
 SUPERVISOR_SUMMARIES = f"{NAMESPACE_MANAGEMENT}/supervisors/summaries"
 SUPERVISOR_SUMMARY = f"{NAMESPACE_MANAGEMENT}/supervisors/{{supervisor}}/summary"
+SUPERVISOR_TOPOLOGY = f"{NAMESPACE_MANAGEMENT}/supervisors/{{supervisor}}/topology"
 
 STORAGE_POLICIES = f"{API}/vcenter/storage/policies"
 

@@ -34,9 +34,12 @@ _unreachable: weakref.WeakKeyDictionary[SupervisorClient, ApiError] = weakref.We
 _RELEASE_HINT = 'List usable releases with data "tkg_kubernetes_releases" or `kubectl get kr`.'
 
 
-def _configured_client(provider_data: Any) -> SupervisorClient | None:
-    """The Supervisor client when the provider is configured, else None (plan-time checks are then skipped)."""
-    return clients.supervisor(provider_data) if isinstance(provider_data, ProviderSettings) else None
+def _configured_client(provider_data: Any, namespace: Any) -> SupervisorClient | None:
+    """The Supervisor client (of the Supervisor hosting ``namespace`` when it is known) when the provider is
+    configured, else None (plan-time checks are then skipped)."""
+    if not isinstance(provider_data, ProviderSettings):
+        return None
+    return clients.supervisor(provider_data, namespace if isinstance(namespace, str) and namespace else None)
 
 
 def check_version_change(ctx: PlanContext, prior: Model, model: Model) -> None:
@@ -88,15 +91,17 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
     sc_paths = [
         (p, v) for p, v in sc_paths if prior is None or v not in [x for _, x in _class_paths(prior, "storage_class")]
     ]
-    class_changed = changed(lambda m: m.cluster_class)
+    class_changed = changed(lambda m: (m.cluster_class, m.cluster_class_namespace))
+    typed = _typed_variables(model)
+    typed_changed = class_changed or prior is None or {v for _, v in typed} != {v for _, v in _typed_variables(prior)}
     os_paths = [
         (path, block)
         for path, block in _os_blocks(model)
         if wanted_version or prior is None or (block.os_name, block.os_version) not in _os_choices(prior)
     ]
-    if not (wanted_version or vm_paths or sc_paths or class_changed or os_paths):
+    if not (wanted_version or vm_paths or sc_paths or class_changed or typed_changed or os_paths):
         return
-    client = _configured_client(provider_data)
+    client = _configured_client(provider_data, model.namespace)
     if client is None:
         return  # provider not configured (e.g. values unknown until apply): the server checks at apply
     from ...api import errors
@@ -106,7 +111,9 @@ def live_checks(ctx: PlanContext, provider_data: Any, prior: Model | None, model
         return
     try:
         with client.time_limit(PLAN_CHECK_LIMIT, "the time limit of plan-time checks"):
-            _run_checks(ctx, client, model, wanted_version, vm_paths, sc_paths, class_changed, os_paths)
+            _run_checks(
+                ctx, client, model, wanted_version, vm_paths, sc_paths, (class_changed, typed_changed), os_paths, typed
+            )
     except errors.ApiError as exc:
         if isinstance(exc, errors.Unreachable | errors.Refused | errors.CallTimeout):
             _unreachable[client] = exc
@@ -128,9 +135,11 @@ def _run_checks(
     wanted_version: bool,
     vm_paths: list[tuple[Path, Any]],
     sc_paths: list[tuple[Path, Any]],
-    class_changed: bool,
+    changes: tuple[bool, bool],
     os_paths: list[tuple[Path, Any]],
+    typed: list[tuple[Path, str]],
 ) -> None:
+    class_changed, typed_changed = changes  # the ClusterClass (or its namespace); the variables it must define
     label = f"[cluster {model.namespace if known(model.namespace) else '?'}/{model.name}]"
     if os_paths and known(model.kubernetes_version):
         _check_os(ctx, client, str(model.kubernetes_version), os_paths)
@@ -139,7 +148,7 @@ def _run_checks(
             _check_release(ctx, client, str(model.kubernetes_version))
         else:
             log.debug("%s kubernetes_version is known only at apply: release not checked at plan time", label)
-    if not (vm_paths or sc_paths or class_changed):
+    if not (vm_paths or sc_paths or class_changed or typed_changed):
         return
     if not known(model.namespace):
         log.debug("%s namespace is known only at apply: classes not checked at plan time", label)
@@ -148,15 +157,23 @@ def _run_checks(
         # Normally created by this same apply; a misspelt name fails the create with the Supervisor's NotFound.
         log.debug("%s namespace does not exist yet (created by this apply?): classes not checked at plan time", label)
         return
-    if class_changed and known(model.cluster_class):
-        classes = client.list_cluster_classes(model.namespace)
+    class_ns = model.cluster_class_namespace or model.namespace
+    if (class_changed or typed_changed) and known(model.cluster_class) and known(class_ns):
+        classes = client.list_cluster_classes(str(class_ns))
         if model.cluster_class not in classes:
             ctx.diagnostics.error(
                 "Unknown ClusterClass",
-                f"ClusterClass {model.cluster_class!r} is not available in namespace {model.namespace!r}; "
-                f"available: {', '.join(classes) or 'none'}.",
+                f"ClusterClass {model.cluster_class!r} is not available in namespace {class_ns!r}; "
+                f"available: {', '.join(classes) or 'none'}."
+                + (
+                    ""
+                    if model.cluster_class_namespace
+                    else " VKS 3.x keeps its versioned classes in vmware-system-vks-public (cluster_class_namespace)."
+                ),
                 ("cluster_class",),
             )
+        else:
+            _check_class_variables(ctx, client, str(class_ns), str(model.cluster_class), typed)
     _check_bound(
         ctx,
         vm_paths,
@@ -208,6 +225,79 @@ def _check_os(ctx: PlanContext, client: SupervisorClient, version: str, paths: l
                 f'{", ".join(sorted(offered)) or "none"}. See data "tkg_kubernetes_releases" (os_name).',
                 path,
             )
+
+
+def _typed_variables(model: Model) -> list[tuple[Path, str]]:
+    """(attribute path, ClusterClass variable it writes) for every typed attribute set in ``model``."""
+    from .wire import (
+        VAR_CP_VOLUMES,
+        VAR_DEFAULT_STORAGE_CLASS,
+        VAR_POOL_LABELS,
+        VAR_POOL_TAINTS,
+        VAR_POOL_VOLUMES,
+        VAR_PROXY,
+        VAR_STORAGE_CLASS,
+        VAR_STORAGE_CLASSES,
+        VAR_TRUST,
+        VAR_VM_CLASS,
+    )
+
+    found: list[tuple[Path, str]] = [(("vm_class",), VAR_VM_CLASS), (("storage_class",), VAR_STORAGE_CLASS)]
+    cp = model.control_plane
+    if cp is not None and cp is not Unknown and cp.volume:
+        found.append((("control_plane", "volume"), VAR_CP_VOLUMES))
+    for i, pool in enumerate(model.node_pool if isinstance(model.node_pool, list) else []):
+        for attr, var in (("labels", VAR_POOL_LABELS), ("taint", VAR_POOL_TAINTS), ("volume", VAR_POOL_VOLUMES)):
+            if getattr(pool, attr, None):
+                found.append((("node_pool", i, attr), var))
+    st = model.storage
+    if st is not None and st is not Unknown:
+        if st.classes:
+            found.append((("storage", "classes"), VAR_STORAGE_CLASSES))
+        if st.default_class:
+            found.append((("storage", "default_class"), VAR_DEFAULT_STORAGE_CLASS))
+    net = model.network
+    if net is not None and net is not Unknown:
+        if net.proxy is not None:
+            found.append((("network", "proxy"), VAR_PROXY))
+        if net.trusted_ca:
+            found.append((("network", "trusted_ca"), VAR_TRUST))
+    if isinstance(model.variables, dict):
+        from ...framework.diagnostics import Key
+
+        found += [(("variables", Key(name)), name) for name in model.variables]
+    return found
+
+
+def _check_class_variables(
+    ctx: PlanContext, client: SupervisorClient, namespace: str, name: str, typed: list[tuple[Path, str]]
+) -> None:
+    """Every typed attribute (and ``variables`` key) must be a variable the chosen ClusterClass defines."""
+    defined = client.cluster_class_variables(namespace, name)
+    for path, var in typed:
+        if var not in defined:
+            ctx.diagnostics.error(
+                f"Not expressible with ClusterClass {name}",
+                f"{_path_text(path)} sets the ClusterClass variable {var!r}, which ClusterClass {name!r} (namespace "
+                f"{namespace!r}) does not define; its variables: {', '.join(defined) or 'none'}. Remove the "
+                "attribute or choose a class that has it (e.g. tanzukubernetescluster or builtin-generic-v3.1.0).",
+                path,
+            )
+
+
+def _path_text(path: Path) -> str:
+    """``node_pool[0].volume``, ``variables["ntp"]``: a path as Terraform users write it."""
+    from ...framework.diagnostics import Key
+
+    parts = []
+    for i, step in enumerate(path):
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        elif isinstance(step, Key):
+            parts.append(f'["{step}"]')
+        else:
+            parts.append(f".{step}" if i else str(step))
+    return "".join(parts)
 
 
 def _class_paths(model: Model, attr: str) -> list[tuple[Path, Any]]:

@@ -128,7 +128,7 @@ def cluster_variables(model: Model) -> list[tuple[str, Any]]:
 
 def cluster_annotations(model: Model) -> dict[str, str]:
     annotations = dict(model.annotations or {})
-    if model.network is not None and model.network.cni:
+    if model.network is not None and isinstance(model.network.cni, str) and model.network.cni:
         annotations[CNI_ANNOTATION] = model.network.cni
     return annotations
 
@@ -178,6 +178,7 @@ def to_api(model: Model, *, create_token: str | None = None) -> k8s.Cluster:
             clusterNetwork=cluster_network,
             topology=k8s.Topology(
                 **{"class": model.cluster_class or DEFAULT_CLUSTER_CLASS},
+                classNamespace=model.cluster_class_namespace or None,
                 version=model.kubernetes_version or "",
                 controlPlane=k8s.ControlPlaneTopology(
                     replicas=as_int(cp.replicas) if cp.replicas is not None else 1,

@@ -24,9 +24,11 @@ from .model import Autoscaler, ControlPlane, Model, Network, NodePool, Proxy, St
 from .wire import (
     CNI_ANNOTATION,
     CREATE_TOKEN_ANNOTATION,
+    DEFAULT_CNI,
     DEFAULTED_VARIABLES,
     MANAGED_VARIABLES,
     OWNER_ANNOTATION,
+    PLATFORM_VARIABLES,
     SYSTEM_KEY,
     SYSTEM_VARIABLES,
     VAR_CP_VOLUMES,
@@ -200,7 +202,10 @@ def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: b
         names = [
             n
             for n in server
-            if n not in MANAGED_VARIABLES and n not in SYSTEM_VARIABLES and server[n] != DEFAULTED_VARIABLES.get(n)
+            if n not in MANAGED_VARIABLES
+            and n not in SYSTEM_VARIABLES
+            and n not in PLATFORM_VARIABLES
+            and server[n] != DEFAULTED_VARIABLES.get(n)
         ]
     elif prior is None:
         return None
@@ -221,7 +226,7 @@ def _read_variables(obj: k8s.Cluster, prior: dict[str, str] | None, importing: b
 
 
 def _read_network(
-    obj: k8s.Cluster, prior: Network | None, importing: bool, pems: dict[str, str] | None
+    obj: k8s.Cluster, prior: Network | None, importing: bool, pems: dict[str, str] | None, real_cni: str | None
 ) -> Network | None:
     if prior is None and not importing:
         return None  # the user left the block out: server defaults of the cluster network are not theirs
@@ -248,7 +253,12 @@ def _read_network(
         for x in ((trust or {}).get("additionalTrustedCAs") or [] if isinstance(trust, dict) else [])
         if isinstance(x, dict) and x.get("name")
     ]
-    cni = (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
+    # The ClusterBootstrap says which CNI really runs; the annotation is what this provider asked for (older clusters).
+    # The ClusterBootstrap says which CNI runs; the annotation records that this provider was asked for one.
+    asked = (obj.metadata.annotations or {}).get(CNI_ANNOTATION)
+    cni = real_cni or asked
+    if importing and not asked and cni == DEFAULT_CNI:
+        cni = None  # the platform's default that nobody asked for: not imported, like a defaulted variable
     network = Network(
         pods_cidr_blocks=_take(_keep_order(pods, p.pods_cidr_blocks), p.pods_cidr_blocks, importing),
         services_cidr_blocks=_take(_keep_order(services, p.services_cidr_blocks), p.services_cidr_blocks, importing),
@@ -323,8 +333,11 @@ def from_api(
     *,
     kubeconfig: str | None = None,
     trusted_ca_pems: dict[str, str] | None = None,
+    cni: str | None = None,
 ) -> Model:
     """The Terraform model of a Cluster, reading back only what ``prior`` (the plan, or the state) declared.
+
+    ``cni`` is the CNI the cluster's ClusterBootstrap names (None: unknown, the provider's annotation is used).
 
     ``prior`` None, or a prior without ``kubernetes_version`` (right after ``terraform import``), means importing:
     everything the user could have written is read, minus what the platform adds by itself.
@@ -349,6 +362,9 @@ def from_api(
         name=obj.metadata.name,
         namespace=obj.metadata.namespace or p.namespace,
         cluster_class=(topology.class_ if topology else None) or p.cluster_class,
+        cluster_class_namespace=(topology.classNamespace if topology else None)
+        if importing or p.cluster_class_namespace is not None
+        else None,
         kubernetes_version=_read_version(obj, p.kubernetes_version),
         vm_class=obj.variable(VAR_VM_CLASS),
         storage_class=obj.variable(VAR_STORAGE_CLASS),
@@ -363,7 +379,7 @@ def from_api(
         kubeconfig=kubeconfig if kubeconfig is not None else p.kubeconfig,
         control_plane=_read_control_plane(obj, ControlPlane() if importing else p.control_plane, importing),
         node_pool=pools,
-        network=_read_network(obj, p.network, importing, trusted_ca_pems),
+        network=_read_network(obj, p.network, importing, trusted_ca_pems, cni),
         storage=_read_storage(obj, p.storage, importing),
         timeouts=p.timeouts,
     )

@@ -111,6 +111,7 @@ class Model:
     name: str = ""
     namespace: str = ""
     cluster_class: str | None = DEFAULT_CLUSTER_CLASS
+    cluster_class_namespace: str | None = None
     kubernetes_version: str | None = None
     vm_class: str | None = None
     storage_class: str | None = None

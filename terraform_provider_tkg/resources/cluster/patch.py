@@ -120,7 +120,7 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
     if labels:
         metadata["labels"] = labels
     prior_annotations = dict(prior.annotations or {})
-    if prior.network is not None and prior.network.cni:
+    if prior.network is not None and isinstance(prior.network.cni, str) and prior.network.cni:
         prior_annotations[CNI_ANNOTATION] = prior.network.cni
     annotations = _map_patch(meta.get("annotations"), prior_annotations, cluster_annotations(planned))
     if annotations:
@@ -133,6 +133,8 @@ def update_patch(current: k8s.Cluster, prior: Model, planned: Model) -> dict[str
         topo["version"] = planned.kubernetes_version
     if planned.cluster_class and planned.cluster_class != topology.get("class"):
         topo["class"] = planned.cluster_class
+    if planned.cluster_class_namespace != prior.cluster_class_namespace:
+        topo["classNamespace"] = planned.cluster_class_namespace  # None removes it (merge patch)
 
     cp_current = topology.get("controlPlane") or {}
     cp = planned.control_plane or ControlPlane()

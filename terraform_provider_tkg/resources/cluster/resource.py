@@ -19,7 +19,7 @@ from .model import TYPE_NAME, Model, label
 from .patch import update_patch
 from .schema import SCHEMA
 from .validation import validate
-from .wire import CREATE_TOKEN_ANNOTATION, TRUST_SECRET_SUFFIX
+from .wire import CREATE_TOKEN_ANNOTATION, DEFAULT_CNI, TRUST_SECRET_SUFFIX
 
 if TYPE_CHECKING:
     from ...api.errors import ApiError
@@ -32,6 +32,50 @@ log = logging.getLogger(__name__)
 
 def _pools_to_wait_for(model: Model) -> dict[str, int | None]:
     return {p.name: (None if p.autoscaler is not None else as_int(p.replicas)) for p in model.node_pool}
+
+
+# Attributes written where an older Cluster API schema has no field: a Supervisor prunes them silently.
+_PRUNABLE = (
+    (("cluster_class_namespace",), "topology.classNamespace (VKS 3.x)"),
+    (("control_plane", "vm_class"), "topology.controlPlane.variables (Cluster API 1.7, vSphere 8.0 U3)"),
+    (("control_plane", "storage_class"), "topology.controlPlane.variables (Cluster API 1.7, vSphere 8.0 U3)"),
+)
+
+
+def _pruned(model: Model, stored: Model) -> list[tuple[tuple[str, ...], str]]:
+    """Declared attributes the Supervisor dropped from the stored Cluster (its schema lacks the field)."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    for path, field in _PRUNABLE:
+        declared: Any = model
+        kept: Any = stored
+        for part in path:
+            declared = getattr(declared, part, None) if declared is not None else None
+            kept = getattr(kept, part, None) if kept is not None else None
+        if declared is not None and kept is None:
+            found.append((path, field))
+    return found
+
+
+def _report_pruned(ctx: Context, verb: str, model: Model, stored: Model) -> None:
+    for path, field in _pruned(model, stored):
+        ctx.diagnostics.error(
+            f"{verb} {TYPE_NAME} ({label(model)}): {'.'.join(path)} not supported by this Supervisor",
+            f"The Supervisor stored the Cluster without {'.'.join(path)}: its Cluster API schema has no {field}, so "
+            "the value was dropped without an error. Remove the attribute (node pools take vm_class and "
+            "storage_class per pool; the cluster-level ones apply to the control plane), or upgrade the Supervisor.",
+            path,
+        )
+
+
+def _same_cni_is_no_replacement(ctx: PlanContext, prior: Model, model: Model) -> None:
+    """Writing ``cni = "antrea"`` where the state has none (e.g. after import) names the CNI that already runs."""
+    path = ("network", "cni")
+    if path not in ctx.requires_replace:
+        return
+    old = prior.network.cni if prior.network is not None else None
+    new = model.network.cni if model.network is not None else None
+    if {old, new} <= {None, DEFAULT_CNI}:
+        ctx.requires_replace.discard(path)
 
 
 class ClusterResource(Resource):
@@ -60,6 +104,7 @@ class ClusterResource(Resource):
         model = from_tf(Model, planned)
         if prior is not None:
             check_version_change(ctx, prior, model)
+            _same_cni_is_no_replacement(ctx, prior, model)
             self._plan_imported_keys(ctx, prior, model)
         if ctx.diagnostics.has_errors:
             return planned
@@ -84,9 +129,45 @@ class ClusterResource(Resource):
 
     # -- CRUD ---------------------------------------------------------------------------------------------------
 
-    def _client(self, ctx: Context) -> SupervisorClient | None:
+    def _client(self, ctx: Context, model: Model) -> SupervisorClient | None:
         settings = clients.settings_or_error(ctx, self.provider_data)
-        return clients.supervisor(settings) if settings is not None else None
+        return clients.supervisor(settings, model.namespace) if settings is not None else None
+
+    def _cni(self, client: SupervisorClient, model: Model) -> str | None:
+        """The CNI the cluster's ClusterBootstrap names (None when it cannot be read)."""
+        from ...api import errors
+
+        try:
+            return client.get_cluster_cni(model.namespace, model.name)
+        except errors.ApiError:
+            return None
+
+    def _bootstrap(self, ctx: Context, client: SupervisorClient, model: Model) -> bool:
+        """``network.cni``: create the ClusterBootstrap naming the release's package of that CNI, before the Cluster.
+
+        Returns False (with an error on ``network.cni``) when the release ships no such package.
+        """
+        from ...api import supervisor
+
+        cni = model.network.cni if model.network is not None else None
+        if not isinstance(cni, str) or not cni:
+            return True  # unset (computed): the Supervisor's default
+        releases = supervisor.matching_releases(str(model.kubernetes_version), client.list_releases())
+        release = next((r for r in releases if supervisor.release_usable(r)), releases[0] if releases else None)
+        if release is None:
+            return True  # the Supervisor's admission names the unknown release
+        package = supervisor.cni_package(release, cni)
+        if package is None:
+            ctx.diagnostics.error(
+                f"creating {TYPE_NAME} ({label(model)}): CNI not offered",
+                f"Release {release.metadata.name} ships no {cni} package; it offers: "
+                f"{', '.join(supervisor.release_cnis(release)) or 'none'}.",
+                ("network", "cni"),
+            )
+            return False
+        client.ensure_cluster_bootstrap(model.namespace, model.name, package, release.metadata.name)
+        log.info("[%s %s] ClusterBootstrap %s created with CNI %s", TYPE_NAME, label(model), model.name, package)
+        return True
 
     def _api_error(self, ctx: Context, verb: str, model: Model, exc: Exception) -> None:
         from ...api import errors
@@ -143,12 +224,14 @@ class ClusterResource(Resource):
 
         model = from_tf(Model, planned)
         with logs.resource_context(TYPE_NAME, label(model)):
-            client = self._client(ctx)
+            client = self._client(ctx, model)
             if client is None:
                 return None
             tag = f"[{TYPE_NAME} {label(model)}]"
             token = inflight.journal().begin(TYPE_NAME, label(model))
             try:
+                if not self._bootstrap(ctx, client, model):
+                    return None
                 secret = trust_secret(model)
                 if secret is not None:
                     # The Secret is written before the Cluster that refers to it: never over someone else's cluster.
@@ -172,7 +255,10 @@ class ClusterResource(Resource):
             except errors.ApiError as exc:
                 self._api_error(ctx, "creating", model, exc)
                 return None
-            state = from_api(obj, model)
+            state = from_api(obj, model, cni=self._cni(client, model))
+            _report_pruned(ctx, "creating", model, state)
+            if ctx.diagnostics.has_errors:
+                return to_tf(state)  # created, but not as declared: kept in state, tainted
             if model.wait_for_ready:
                 try:
                     obj = client.wait_cluster_ready(
@@ -195,6 +281,7 @@ class ClusterResource(Resource):
                         model,
                         kubeconfig=self._kubeconfig(client, model),
                         trusted_ca_pems=self._pems(client, model),
+                        cni=self._cni(client, model),
                     )
                 )
             except errors.ApiError as exc:
@@ -222,7 +309,7 @@ class ClusterResource(Resource):
 
         model = from_tf(Model, state)
         with logs.resource_context(TYPE_NAME, label(model)):
-            client = self._client(ctx)
+            client = self._client(ctx, model)
             if client is None:
                 return state
             try:
@@ -240,7 +327,11 @@ class ClusterResource(Resource):
             basis = from_api(obj, model) if importing else model
             try:
                 read = from_api(
-                    obj, model, kubeconfig=self._kubeconfig(client, model), trusted_ca_pems=self._pems(client, basis)
+                    obj,
+                    model,
+                    kubeconfig=self._kubeconfig(client, model),
+                    trusted_ca_pems=self._pems(client, basis),
+                    cni=self._cni(client, model),
                 )
             except errors.ApiError as exc:
                 self._api_error(ctx, "reading", model, exc)
@@ -256,7 +347,7 @@ class ClusterResource(Resource):
         # Keys import read that the configuration never declared leave the state, not the cluster.
         before = imported.without(before, ctx.private.get(imported.STATE_ONLY) or {})
         with logs.resource_context(TYPE_NAME, label(model)):
-            client = self._client(ctx)
+            client = self._client(ctx, model)
             if client is None:
                 return prior
             try:
@@ -268,6 +359,9 @@ class ClusterResource(Resource):
                 self._api_error(ctx, "updating", model, exc)
                 return prior
             imported.forget(ctx.private)  # the configuration now decides which keys are managed
+            _report_pruned(ctx, "updating", model, from_api(obj, model))
+            if ctx.diagnostics.has_errors:
+                return to_tf(from_api(obj, model))
             if model.wait_for_ready:
                 try:
                     obj = client.wait_cluster_settled(
@@ -304,7 +398,7 @@ class ClusterResource(Resource):
 
         model = from_tf(Model, state)
         with logs.resource_context(TYPE_NAME, label(model)):
-            client = self._client(ctx)
+            client = self._client(ctx, model)
             if client is None:
                 return
             try:

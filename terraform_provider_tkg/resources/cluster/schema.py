@@ -188,7 +188,8 @@ _NETWORK = Block(
             t.String(),
             optional=True,
             requires_replace=True,
-            description="`antrea` (default) or `calico`.",
+            description="`antrea` (the Supervisor's default) or `calico`: the cluster's ClusterBootstrap selects it "
+            "and it is read back from there.",
             validators=(validators.one_of("antrea", "calico"),),
         ),
     },
@@ -228,6 +229,14 @@ SCHEMA = Schema(
                 computed=True,
                 default=DEFAULT_CLUSTER_CLASS,
                 description=f"ClusterClass of the topology (default `{DEFAULT_CLUSTER_CLASS}`).",
+            ),
+            "cluster_class_namespace": Attribute(
+                t.String(),
+                optional=True,
+                description="Namespace of the ClusterClass when it is not in the cluster's namespace: VKS 3.x ships "
+                "its versioned classes (`builtin-generic-v3.x.y`) once, in `vmware-system-vks-public` "
+                "(`topology.classNamespace`; Supervisors before VKS 3.x do not know the field).",
+                validators=_NAME,
             ),
             "kubernetes_version": Attribute(
                 t.String(),

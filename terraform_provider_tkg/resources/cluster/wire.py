@@ -13,10 +13,12 @@ __all__ = [
     "CREATE_TOKEN_ANNOTATION",
     "DEFAULTED_VARIABLES",
     "DEFAULT_CLUSTER_CLASS",
+    "DEFAULT_CNI",
     "MANAGED_VARIABLES",
     "NODE_POOL_CLASS",
     "OWNER_ANNOTATION",
     "OWNER_VALUE",
+    "PLATFORM_VARIABLES",
     "SYSTEM_KEY",
     "SYSTEM_VARIABLES",
     "TRUST_SECRET_SUFFIX",
@@ -50,6 +52,10 @@ MANAGED_VARIABLES = (
 CP_OVERRIDES = (VAR_VM_CLASS, VAR_STORAGE_CLASS)
 # Variables the server adds or defaults by itself: never imported into ``variables``.
 SYSTEM_VARIABLES = (VAR_TKR_DATA,)
+# Variables the Supervisor's webhook injects into every new Cluster of the ``tanzukubernetescluster`` /
+# ``builtin-generic-v3.1.0`` classes (VMware lists them for GitOps tools to ignore). A user may still declare them;
+# import never takes them (their values are the platform's, and ``clusterEncryptionConfigYaml`` holds a key).
+PLATFORM_VARIABLES = ("user", "ntp", "extensionCert", "clusterEncryptionConfigYaml")
 # Values the Supervisor's defaulting gives a variable the Cluster left out (reference §3.2): import skips a variable
 # that holds exactly its default, since nobody wrote it.
 DEFAULTED_VARIABLES: dict[str, Any] = {
@@ -74,9 +80,12 @@ CREATE_TOKEN_ANNOTATION = "tkg-oss.io/create-token"
 # (never a reason to adopt), and hidden from ``annotations``.
 OWNER_ANNOTATION = "tkg-oss.io/managed-by"
 OWNER_VALUE = "terraform-provider-tkg"
-# The CNI choice. The real Supervisor selects a CNI through a ClusterBootstrap object (``spec.cni.refName``) that
-# tkg-sim does not serve; the provider records the choice in this annotation of its own and never changes it in place.
+# The CNI choice. The Supervisor selects a CNI through the cluster's ClusterBootstrap (``spec.cni.refName``), which
+# this provider creates before the Cluster; without one the Supervisor installs its default, Antrea. The annotation
+# records that the configuration named a CNI (import then reports it even when it is the default), and is what is
+# read when no ClusterBootstrap can be.
 CNI_ANNOTATION = "tkg-oss.io/cni"
+DEFAULT_CNI = "antrea"
 TRUST_SECRET_SUFFIX = "-user-trusted-ca-secret"
 # Label/annotation keys the platform sets: never imported into ``labels``/``annotations``.
 SYSTEM_KEY = re.compile(

@@ -86,6 +86,24 @@ def test_api_urls_bare_host_uses_443_and_6443_explicit_port_serves_both() -> Non
     assert sv.api_urls("https://sv.example.com/") == ("https://sv.example.com", "https://sv.example.com:6443")
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ("10.0.0.5", ("https://10.0.0.5", "https://10.0.0.5:6443")),
+        ("10.0.0.5:443", ("https://10.0.0.5", "https://10.0.0.5:6443")),
+        ("10.0.0.5:6443", ("https://10.0.0.5", "https://10.0.0.5:6443")),
+        ("https://sv.example.com:6443/", ("https://sv.example.com", "https://sv.example.com:6443")),
+        ("[fd00::5]", ("https://[fd00::5]", "https://[fd00::5]:6443")),
+        ("[fd00::5]:6443", ("https://[fd00::5]", "https://[fd00::5]:6443")),
+        ("[fd00::5]:9443", ("https://[fd00::5]:9443", "https://[fd00::5]:9443")),
+        ("sv.example.com:8443", ("https://sv.example.com:8443", "https://sv.example.com:8443")),
+    ],
+)
+def test_api_urls_port_rule(endpoint: str, expected: tuple[str, str]) -> None:
+    """host, host:443 and host:6443 mean login on 443 and the API on 6443; any other port serves both."""
+    assert sv.api_urls(endpoint) == expected
+
+
 def test_bare_host_logs_in_on_443_and_calls_6443() -> None:
     fake = FakeSupervisor()
     with_client = client(fake, "sv.example.com")
@@ -168,7 +186,12 @@ def test_status_words() -> None:
             ],
         }
     )
-    assert sv.cluster_status(failed) == "Failed"
+    # severity Error alone is not terminal: Cluster API reports transient problems that way, then recovers.
+    assert sv.cluster_status(failed) == "Provisioned"
+    assert sv.error_conditions(failed) == ["InfrastructureReady: X: boom"]
     assert sv.cluster_failure_messages(failed) == ["InfrastructureReady: X: boom"]
+    terminal = cluster({"phase": "Failed", "failureReason": "NetworkSetupFailed", "failureMessage": "no IP"})
+    assert sv.cluster_status(terminal) == "Failed"
+    assert sv.cluster_failure_messages(terminal) == ["NetworkSetupFailed: no IP"]
     assert sv.cluster_status(cluster({}, deletionTimestamp="2025-01-01T00:00:00Z")) == "Deleting"
     assert "InfrastructureReady=False (X: boom)" in sv.conditions_summary(failed)

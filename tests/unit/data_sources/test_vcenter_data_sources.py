@@ -210,7 +210,8 @@ def test_supervisor_namespace(settings: ProviderSettings) -> None:
     assert set(state) == set(supervisor_namespace.SCHEMA.block.attributes)
     assert state["storage_policy"] == [{"policy": "p-1", "limit_mib": 100}]
     assert state["limits"]["cpu_mhz"] == 1000 and state["limits"]["memory_mib"] is None
-    assert state["vm_classes"] == ["gpu"] and state["content_libraries"] == [] and state["storage_classes"] == ["gold"]
+    # Storage classes come from the Supervisor, which this vCenter-only fake does not serve: none are guessed.
+    assert state["vm_classes"] == ["gpu"] and state["content_libraries"] == [] and state["storage_classes"] == []
     assert state["access"] == [{"subject": "devs", "subject_type": "GROUP", "domain": "vsphere.local", "role": "EDIT"}]
     state, diags = read(supervisor_namespace.SupervisorNamespaceDataSource, settings, name="nope")
     [d] = list(diags)

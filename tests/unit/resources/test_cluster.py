@@ -298,13 +298,17 @@ def test_import_of_a_jsonencode_configuration_plans_exactly_no_change() -> None:
     """Variables read back exactly as ``jsonencode`` wrote them, durations as users write them (``5m``, which the
     server holds as ``5m0s``)."""
     model = full_model()
-    model.variables = {"ntp": '"ntp.example.com"', "user": '{"passwordSecret":{"key":"k","name":"s"}}'}
+    # (not ntp/user: the Supervisor injects those into every cluster, so import never takes them)
+    model.variables = {
+        "kubeAPIServerFQDNs": '["k8s.example.com"]',
+        "defaultRegistrySecret": '{"name":"s","namespace":"n"}',
+    }
     assert plans_exactly(imported_state(model), model)
 
 
 def test_import_of_a_control_plane_block_with_defaults_only_plans_exactly_no_change() -> None:
     model = full_model()
-    model.variables = {"ntp": '"ntp.example.com"'}  # (a variable at its class default is not imported)
+    model.variables = {"kubeAPIServerFQDNs": '["k8s.example.com"]'}  # (a variable at its class default is not imported)
     model.control_plane = c.ControlPlane(replicas=1)  # control_plane { replicas = 1 }
     state = imported_state(model)
     assert plans_exactly(state, model)
@@ -424,12 +428,30 @@ def test_import_reads_everything_but_what_the_platform_adds() -> None:
     assert imported.labels == {"team": "payments"}
     assert imported.annotations == {"example.com/owner": "alice"}
     assert imported.kubernetes_version == RELEASE
-    # controlPlaneCertificateRotation and podSecurityStandard hold their class defaults: nobody wrote them
-    assert imported.variables == {"ntp": '"ntp.example.com"'}
+    # ntp is injected by the Supervisor (the platform's); certificate rotation and podSecurityStandard hold defaults
+    assert imported.variables is None
     assert imported.network is not None and imported.network.pods_cidr_blocks == ["192.168.0.0/16"]
-    assert imported.network.cni == "antrea"
+    assert imported.network.cni == "antrea"  # the configuration asked for it (annotation), and it runs
+    calico = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"), cni="calico")
+    assert calico.network is not None and calico.network.cni == "calico"  # the ClusterBootstrap's CNI wins
     assert imported.control_plane is not None and imported.control_plane.replicas == 3
     assert [p.name for p in imported.node_pool] == ["np-general", "np-memory"]
+
+
+def test_import_skips_injected_and_defaulted_variables() -> None:
+    server = k8s.Cluster.model_validate(admitted(c.to_api(full_model()).wire()))
+    assert server.spec.topology is not None
+    injected = {
+        "user": {"sshAuthorizedKey": "ssh-ed25519 AAAA", "passwordSecret": {"name": "x", "key": "ssh-passwordkey"}},
+        "extensionCert": {"contentSecret": {"name": "prod-1-extensions-ca", "key": "tls.crt"}},
+        "clusterEncryptionConfigYaml": "kind: EncryptionConfiguration\n",
+        "podSecurityStandard": names.DEFAULTED_VARIABLES["podSecurityStandard"],
+        "kubeAPIServerFQDNs": ["k8s.example.com"],
+    }
+    others = [v for v in server.spec.topology.variables or [] if v.name not in injected]
+    server.spec.topology.variables = [*others, *(k8s.ClusterVariable(name=n, value=v) for n, v in injected.items())]
+    imported = c.from_api(server, c.Model(id="demo-ns/prod-1", name="prod-1", namespace="demo-ns"))
+    assert imported.variables == {"kubeAPIServerFQDNs": '["k8s.example.com"]'}
 
 
 # ---- update patch ------------------------------------------------------------------------------------------------
@@ -670,6 +692,22 @@ def test_release_matching_and_usability() -> None:
     bad = releases[2]
     assert not supervisor.release_usable(bad)
     assert supervisor.release_problem(bad) == "labelled incompatible, not ready"
+
+
+def test_pruned_fields_are_named_by_attribute() -> None:
+    from terraform_provider_tkg.resources.cluster import resource
+
+    model = full_model()
+    model.cluster_class_namespace = "vmware-system-vks-public"
+    assert model.control_plane is not None and model.control_plane.vm_class
+    server = k8s.Cluster.model_validate(admitted(c.to_api(model).wire()))
+    assert resource._pruned(model, c.from_api(server, model)) == []
+    # What a Cluster API 1.5 Supervisor stores: no controlPlane.variables, no classNamespace.
+    assert server.spec.topology is not None and server.spec.topology.controlPlane is not None
+    server.spec.topology.controlPlane.variables = None
+    server.spec.topology.classNamespace = None
+    pruned = [path for path, _ in resource._pruned(model, c.from_api(server, model))]
+    assert pruned == [("cluster_class_namespace",), ("control_plane", "vm_class")]  # the model sets no cp storage_class
 
 
 def test_import_leaves_keys_of_other_tools_on_the_cluster() -> None:

@@ -70,8 +70,9 @@ def test_to_api_minimal() -> None:
 
 
 def test_round_trip_full() -> None:
-    back = ns.from_api(info_from(ns.to_api(FULL)), FULL, policy_names=POLICIES)
-    assert back.storage_classes == ["tkg-gold", "vsan-default-storage-policy"]
+    classes = ["tanzu-raid5-latebinding", "tanzu-raid5", "vsan-default-storage-policy"]
+    back = ns.from_api(info_from(ns.to_api(FULL)), FULL, storage_classes=classes)
+    assert back.storage_classes == sorted(classes)  # the Supervisor's names, never derived from policy names
     assert back.config_status == "RUNNING" and back.id == "team-a"
     assert {(s.policy, s.limit_mib) for s in back.storage_policy} == {("pol-gold", 1024), ("pol-vsan", None)}
     assert {tuple(a.__dict__.values()) for a in back.access} == {tuple(a.__dict__.values()) for a in FULL.access}
@@ -87,7 +88,7 @@ def test_round_trip_full() -> None:
 
 def test_from_api_import_of_an_empty_namespace_gives_nulls() -> None:
     info = info_from(ns.to_api(ns.Model(name="a", supervisor=SV)))
-    model = ns.from_api(info, None, policy_names=POLICIES)
+    model = ns.from_api(info, None, storage_classes=[])
     assert model.description is None and model.vm_classes == [] and model.content_libraries == []
     assert model.limits is None and model.storage_policy == [] and model.access == []
     assert model.force_delete is False and model.storage_classes == []
@@ -95,14 +96,14 @@ def test_from_api_import_of_an_empty_namespace_gives_nulls() -> None:
 
 def test_from_api_keeps_empty_sets_and_empty_limits_block() -> None:
     prior = ns.Model(name="a", supervisor=SV, vm_classes=[], content_libraries=[], limits=ns.Limits(), description="")
-    model = ns.from_api(info_from(ns.to_api(prior)), prior, policy_names={})
+    model = ns.from_api(info_from(ns.to_api(prior)), prior, storage_classes=[])
     assert model.vm_classes == [] and model.content_libraries == [] and model.description == ""
     assert model.limits == ns.Limits()
 
 
 def test_from_api_keeps_force_delete_from_state() -> None:
     prior = ns.Model(name="a", supervisor=SV, force_delete=True)
-    assert ns.from_api(info_from(ns.to_api(prior)), prior, policy_names={}).force_delete is True
+    assert ns.from_api(info_from(ns.to_api(prior)), prior, storage_classes=[]).force_delete is True
 
 
 def test_update_patch_only_changes() -> None:
@@ -358,7 +359,7 @@ def test_create_waits_running_then_update_and_delete(fake: Any) -> None:
     )
     s = res.create(c, planned)
     assert not c.diagnostics.has_errors, list(c.diagnostics)
-    assert s["config_status"] == "RUNNING" and s["storage_classes"] == ["tkg-gold"]
+    assert s["config_status"] == "RUNNING" and s["storage_classes"] == []  # no Supervisor in this fake
     new = {**s, "vm_classes": [], "limits": None}
     s2 = res.update(ctx(), s, new)
     assert server.writes[-1] == (

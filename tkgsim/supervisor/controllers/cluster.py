@@ -56,6 +56,12 @@ class Settings:
     endpoint_port: int = 6443
     updates_available: tuple[str, ...] = ()
     poll: float = 1.0
+    # "off", "transient" (TopologyReconcileFailed for ``transient_error`` seconds when work starts) or "permanent".
+    topology_errors: str = "off"
+    transient_error: float = 1.0
+    # Report the new generation as reconciled for ``race_window`` seconds before machines start rolling.
+    upgrade_race: bool = False
+    race_window: float = 1.0
 
 
 @dataclass
@@ -233,10 +239,33 @@ def _pool_views(cluster: dict[str, Any], state: dict[str, Any], version: str) ->
     return views
 
 
+def _racing(state: dict[str, Any], s: Settings, now: float) -> bool:
+    return s.upgrade_race and float(state.get("race_until") or 0.0) > now
+
+
+def _erroring(state: dict[str, Any], s: Settings, now: float) -> bool:
+    if s.topology_errors == "permanent":
+        return True
+    return (
+        s.topology_errors == "transient" and not _racing(state, s, now) and float(state.get("error_until") or 0) > now
+    )
+
+
+TRANSIENT_MESSAGE = (
+    "error reconciling the Cluster topology: failed to create patch helper for KubeadmControlPlane: "
+    'Internal error occurred: failed calling webhook "default.kubeadmcontrolplane.controlplane.cluster.x-k8s.io": '
+    'failed to call webhook: Post "https://capi-kubeadm-control-plane-webhook-service.vmware-system-capw.svc:443/'
+    'mutate-controlplane-cluster-x-k8s-io-v1beta1-kubeadmcontrolplane?timeout=10s": context deadline exceeded'
+)
+
+
 def compute_status(cluster: dict[str, Any], state: dict[str, Any], s: Settings, now: float) -> dict[str, Any]:
     """The Cluster's status for a progress record (pure)."""
     spec = cluster.get("spec") or {}
     version = str((spec.get("topology") or {}).get("version", ""))
+    if _racing(state, s, now) and state.get("race_version"):
+        # The topology controller has not yet noticed the new version: everything looks settled at the old one.
+        version = str(state["race_version"])
     replicas = control_plane_replicas(cluster)
     cp = state["cp"]
     cp_uptodate = sum(1 for m in cp if m["version"] == version)
@@ -306,7 +335,12 @@ def compute_status(cluster: dict[str, Any], state: dict[str, Any], s: Settings, 
         else:
             cp_ready = _condition("ControlPlaneReady", True)
         conditions.append(cp_ready)
-        conditions.append(_topology_condition(cluster, state, version, replicas, pools))
+        if _erroring(state, s, now):
+            conditions.append(
+                _condition("TopologyReconciled", False, "TopologyReconcileFailed", TRANSIENT_MESSAGE, "Error")
+            )
+        else:
+            conditions.append(_topology_condition(cluster, state, version, replicas, pools))
         if infra["status"] == "True" and cp_ready["status"] == "True":
             ready = _condition("Ready", True)
         else:
@@ -477,6 +511,8 @@ def reconcile(cluster: dict[str, Any], now: float, *, state: dict[str, Any] | No
     if not record["started"]:
         record["started"] = True
         record["next_at"] = now + settings.infrastructure
+        if settings.topology_errors == "transient":
+            record["error_until"] = now + settings.transient_error
         finalizers = list(meta.get("finalizers") or [])
         if FINALIZER not in finalizers:
             finalizers.append(FINALIZER)
@@ -505,8 +541,21 @@ def reconcile(cluster: dict[str, Any], now: float, *, state: dict[str, Any] | No
         if pending is not None:
             # New work after an idle spell (scale, upgrade): it takes one step's time before anything changes.
             record["idle"] = False
+            if settings.upgrade_race:
+                pending = max(pending, settings.race_window)
+                record["race_until"] = now + pending
+                machines = record["cp"] or [n for pool in record["pools"].values() for n in pool.get("nodes") or []]
+                record["race_version"] = machines[0]["version"] if machines else None
+            if settings.topology_errors == "transient":
+                record["error_until"] = now + (pending if settings.upgrade_race else 0.0) + settings.transient_error
             record["next_at"] = now + pending
             return Outcome(None, compute_status(cluster, record, settings, now), record, pending)
+    if _erroring(record, settings, now):
+        # The topology controller failed to apply the topology: nothing moves until it recovers.
+        error_until = float(record.get("error_until") or 0.0)
+        wait = error_until - now if settings.topology_errors == "transient" else settings.poll
+        record["next_at"] = max(float(record["next_at"]), now + wait)
+        return Outcome(None, compute_status(cluster, record, settings, now), record, wait)
     if now >= record["next_at"]:
         was_ready = record["infra_ready"]
         delay = _step_provision(cluster, record, now, settings)
@@ -523,6 +572,10 @@ def reconcile(cluster: dict[str, Any], now: float, *, state: dict[str, Any] | No
             requeue = delay
     else:
         requeue = record["next_at"] - now
+    for window_end in (record.get("error_until"), record.get("race_until")):
+        if window_end is not None and float(window_end) > now:
+            # Come back when the window closes, so the status recovers even on an otherwise idle cluster.
+            requeue = min(requeue if requeue is not None else float("inf"), float(window_end) - now)
     return Outcome(patch, compute_status(cluster, record, settings, now), record, requeue)
 
 

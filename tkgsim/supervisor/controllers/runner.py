@@ -33,6 +33,13 @@ DEFAULT_TIMINGS = {
 }
 
 
+# Real seconds the transient-error and upgrade-race windows last at least.
+MIN_WINDOW = 1.0
+
+# The CNI the Supervisor picks when no ClusterBootstrap was created before the Cluster.
+DEFAULT_CNI = "antrea.tanzu.vmware.com"
+
+
 class Runner:
     """The controller manager."""
 
@@ -127,6 +134,11 @@ class Runner:
             endpoint_port=port,
             updates_available=tuple(self._updates(cluster)),
             poll=max(0.05, min(1.0, timings["reconcile"] * scale or 0.05)),
+            topology_errors=world.faults.topology_errors,
+            # At least a real second, so a client polling a fast (delay_scale 0) simulator still meets them.
+            transient_error=max(world.faults.transient_error_seconds * scale, MIN_WINDOW),
+            upgrade_race=world.profile.upgrade_race,
+            race_window=max(timings["reconcile"] * scale, MIN_WINDOW),
         )
 
     def _updates(self, cluster: dict[str, Any]) -> list[str]:
@@ -153,8 +165,7 @@ class Runner:
         namespace, name = key.split("/", 1)
         cluster = store.get(self.cluster_rt, namespace, name)
         if cluster is None:
-            self.state.pop(key, None)
-            store.data["workloads"].pop(key, None)
+            self._forget(namespace, name)
             return
         settings = self.settings(cluster)
         outcome = cluster_controller.reconcile(cluster, time.time(), state=self.state.get(key), settings=settings)
@@ -165,8 +176,7 @@ class Runner:
             cluster = store.update(self.cluster_rt, updated, check_rv=False)
             if store.get(self.cluster_rt, namespace, name) is None:
                 log.info("[cluster %s] deleted", key)
-                self.state.pop(key, None)
-                store.data["workloads"].pop(key, None)
+                self._forget(namespace, name)
                 return
         if outcome.status is not None and outcome.status != cluster.get("status"):
             old_phase = (cluster.get("status") or {}).get("phase")
@@ -176,9 +186,58 @@ class Runner:
                 log.info("[cluster %s] phase %s", key, outcome.status["phase"])
         if outcome.state != previous_state:
             self.sup.world.on_change()
+        if outcome.state.get("started") and not cluster["metadata"].get("deletionTimestamp"):
+            self._ensure_bootstrap(cluster)
         self._sync_children(cluster, outcome.state)
         if outcome.requeue_after is not None:
             self.enqueue("cluster", key, outcome.requeue_after)
+
+    def _forget(self, namespace: str, name: str) -> None:
+        """A Cluster is gone: drop its progress record, workload endpoint and ClusterBootstrap."""
+        key = f"{namespace}/{name}"
+        self.state.pop(key, None)
+        self.sup.store.data["workloads"].pop(key, None)
+        with contextlib.suppress(status.KubeError):
+            self.sup.store.delete(self.sup.registry.by_kind("ClusterBootstrap"), namespace, name)
+
+    def _ensure_bootstrap(self, cluster: dict[str, Any]) -> None:
+        """The ClusterBootstrap of a Cluster: the user's (created first) or one with the default CNI, resolved."""
+        store = self.sup.store
+        rt = self.sup.registry.by_kind("ClusterBootstrap")
+        meta = cluster["metadata"]
+        tkr = str((meta.get("labels") or {}).get(releases.TKR_LABEL) or "")
+        live = store.get(rt, meta["namespace"], meta["name"])
+        if live is None:
+            live = store.create(
+                rt,
+                {
+                    "metadata": {
+                        "name": meta["name"],
+                        "namespace": meta["namespace"],
+                        "ownerReferences": [
+                            {
+                                "apiVersion": cluster["apiVersion"],
+                                "kind": cluster["kind"],
+                                "name": meta["name"],
+                                "uid": meta.get("uid", ""),
+                            }
+                        ],
+                    },
+                    "spec": {"cni": {"refName": self._default_cni(tkr)}},
+                },
+            )
+            log.info("[cluster %s/%s] ClusterBootstrap created with the default CNI", meta["namespace"], meta["name"])
+        if (live.get("status") or {}).get("resolvedTKR") != tkr:
+            live["status"] = {"resolvedTKR": tkr}
+            store.update(rt, live, subresource="status", check_rv=False)
+
+    def _default_cni(self, tkr: str) -> str:
+        """The release's Antrea package (``antrea.tanzu.vmware.com.<version>``), as the Supervisor picks it."""
+        release = self.sup.store.get(self.sup.registry.by_kind("TanzuKubernetesRelease"), None, tkr) if tkr else None
+        for package in ((release or {}).get("spec") or {}).get("bootstrapPackages") or []:
+            if str(package.get("name", "")).startswith(DEFAULT_CNI + "."):
+                return str(package["name"])
+        return DEFAULT_CNI
 
     def _sync_children(self, cluster: dict[str, Any], state: dict[str, Any]) -> None:
         store = self.sup.store

@@ -46,7 +46,7 @@ async def get(request: web.Request) -> web.Response:
     for cluster, sv in _enabled_clusters(world):
         if cluster["cluster"] != cluster_id:
             continue
-        endpoint = _inventory.supervisor_endpoint(world, sv).rsplit(":", 1)[0]
+        endpoint = _inventory.cluster_endpoint(world, sv)
         policies = world.model.get("storage_policies", [])
         info: dict[str, Any] = {
             "size_hint": "SMALL",

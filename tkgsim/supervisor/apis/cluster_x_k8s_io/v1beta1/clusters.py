@@ -28,7 +28,7 @@ from .... import releases, status
 from ....columns import condition_status, path
 from ....resources import AdmissionRequest, Column, ResourceType
 
-__all__ = ["CLUSTER", "CLUSTER_SCHEMA", "admit_cluster"]
+__all__ = ["CLUSTER", "CLUSTER_SCHEMA", "admit_cluster", "cluster_schema"]
 
 GROUP = "cluster.x-k8s.io"
 DEFAULT_WEBHOOK = "default.cluster.cluster.x-k8s.io"
@@ -134,6 +134,23 @@ CLUSTER_SCHEMA: dict[str, Any] = {
         "status": _OBJ,
     },
 }
+
+
+def cluster_schema(cluster_api: str) -> dict[str, Any]:
+    """The Cluster schema of a Cluster API release (written from the v1.5.8 / v1.7.9 CRDs).
+
+    ``1.5``: no ``topology.controlPlane.variables``, no ``topology.workers.machinePools``, no
+    ``topology.classNamespace``; ``1.7``: no ``topology.classNamespace``; ``1.7+classNamespace`` (VKS 3.x) and
+    ``classic``: everything above.
+    """
+    schema = copy.deepcopy(CLUSTER_SCHEMA)
+    topology = schema["properties"]["spec"]["properties"]["topology"]["properties"]
+    if cluster_api in ("1.5", "1.7"):
+        del topology["classNamespace"]
+    if cluster_api == "1.5":
+        del topology["controlPlane"]["properties"]["variables"]
+        del topology["workers"]["properties"]["machinePools"]
+    return schema
 
 
 def _cause(field: str, message: str, reason: str = "FieldValueInvalid") -> status.Cause:
