@@ -67,7 +67,7 @@ resource "tkg_cluster" "this" {
   namespace          = tkg_supervisor_namespace.this.name
   kubernetes_version = var.kubernetes_version
   vm_class           = "best-effort-small"
-  storage_class      = one(tkg_supervisor_namespace.this.storage_classes)
+  storage_class      = local.storage_class
   labels             = { app = "quickstart" }
 
   control_plane {
@@ -132,4 +132,10 @@ output "kubeconfig" {
   description = "Admin kubeconfig; write it to a file with: terraform output -raw kubeconfig > kubeconfig"
   value       = data.tkg_cluster_kubeconfig.this.kubeconfig
   sensitive   = true
+}
+
+locals {
+  # The Supervisor names one storage class per storage policy, plus a "-latebinding" (WaitForFirstConsumer) twin of
+  # each; cluster nodes use the immediate-binding one.
+  storage_class = one([for c in tkg_supervisor_namespace.this.storage_classes : c if length(regexall("-latebinding$", c)) == 0])
 }

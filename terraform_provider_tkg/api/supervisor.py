@@ -602,9 +602,8 @@ class SupervisorClient:
     def cluster_class_variables(self, namespace: str, name: str) -> list[str]:
         """The variable names a ClusterClass defines (``status.variables``, else ``spec.variables``); raises
         ``errors.NotFound``."""
-        data = self._request(
-            "GET",
-            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses/{_seg(name)}",
+        data = self._inventory(
+            f"/apis/{keys.CAPI_GROUP}/{keys.CAPI_VERSION}/namespaces/{_seg(namespace)}/clusterclasses/{_seg(name)}"
         )
         found: set[str] = set()
         for part in ("status", "spec"):

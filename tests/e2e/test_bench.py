@@ -14,7 +14,14 @@ from typing import Any
 
 from .harness import REPO_ROOT
 
-PER_CLUSTER = ("/clusters/{name}", "/secrets/{name}", "/machinedeployments", "POST /apis/cluster.x-k8s.io")
+# Each cluster's own objects: the Cluster, its Secrets and MachineDeployments, and its ClusterBootstrap (the CNI).
+PER_CLUSTER = (
+    "/clusters/{name}",
+    "/secrets/{name}",
+    "/machinedeployments",
+    "/clusterbootstraps/{name}",
+    "POST /apis/cluster.x-k8s.io",
+)
 
 
 def _inventory(requests: dict[str, int]) -> dict[str, int]:
@@ -53,12 +60,13 @@ def test_quick_bench_writes_results_and_shows_no_n_plus_one(tmp_path: Path) -> N
             assert measured["provider_processes"] >= 1 and measured["provider_peak_rss_mib"] > 0
             # At most one login per provider process (only the processes that call the API log in at all).
             assert 1 <= measured["logins"] <= measured["provider_processes"]
-    # A no-change plan reads each cluster exactly once (its kubeconfig Secret too), nothing else per cluster.
+    # A no-change plan reads each cluster exactly once, with its kubeconfig Secret and its ClusterBootstrap (the CNI
+    # that runs), nothing else per cluster.
     for point in (one, three):
         requests = point["terraform_plan_no_change"]["requests"]
         n = point["clusters"]
         assert requests["GET /apis/cluster.x-k8s.io/v1beta1/namespaces/{namespace}/clusters/{name}"] == n
-        assert sum(count for key, count in requests.items() if key not in _inventory(requests)) == 2 * n
+        assert sum(count for key, count in requests.items() if key not in _inventory(requests)) == 3 * n
     # kubectl really created and waited for the same clusters.
     assert (
         three["kubectl_apply_wait"]["requests"]["POST /apis/cluster.x-k8s.io/v1beta1/namespaces/{namespace}/clusters"]

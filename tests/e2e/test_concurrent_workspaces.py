@@ -43,7 +43,7 @@ resource "tkg_cluster" "this" {{
   namespace          = tkg_supervisor_namespace.this.name
   kubernetes_version = "{fx.V130}"
   vm_class           = data.tkg_vm_class.shared.id
-  storage_class      = one(tkg_supervisor_namespace.this.storage_classes)
+  storage_class      = sort(tkg_supervisor_namespace.this.storage_classes)[0] # the class, before its -latebinding twin
   node_pool {{
     name     = "np-a"
     replicas = 1
@@ -68,8 +68,9 @@ def test_two_workspaces_apply_at_once_and_both_converge(sim: Simulator, make_new
         )
         for namespace, tf in workspaces.items()
     }
+    outputs = {namespace: run.communicate(timeout=600) for namespace, run in runs.items()}  # wait for both first
     for namespace, run in runs.items():
-        out, err = run.communicate(timeout=600)
+        out, err = outputs[namespace]
         assert run.returncode == 0, f"{namespace}:\n{out}\n{err}"
     snap = vfx.snapshot(sim)
     for namespace, tf in workspaces.items():

@@ -37,5 +37,11 @@ output "namespace" {
 }
 
 output "storage_class" {
-  value = one(tkg_supervisor_namespace.this.storage_classes)
+  value = local.storage_class
+}
+
+locals {
+  # The Supervisor names one storage class per storage policy, plus a "-latebinding" (WaitForFirstConsumer) twin of
+  # each; cluster nodes use the immediate-binding one.
+  storage_class = one([for c in tkg_supervisor_namespace.this.storage_classes : c if length(regexall("-latebinding$", c)) == 0])
 }
