@@ -146,6 +146,7 @@ class VirtualMachineResource(Resource):
                 return None
             # Recorded in the journal before the create is sent, and written onto the VM (``ownership``).
             token = inflight.journal().begin(TYPE_NAME, label(model))
+            adopted = None
             try:
                 obj = client.create("virtualmachines", model.namespace, to_api(model, create_token=token))
                 log.info("[%s %s] created", TYPE_NAME, label(model))
@@ -162,6 +163,19 @@ class VirtualMachineResource(Resource):
             # From here on the VM exists: every failure returns its state so Terraform records (taints) it.
             try:
                 self._create_owned(client, model, obj)
+                if adopted is not None:
+                    # Our interrupted create, made from the configuration of that run: bring what changes in place
+                    # (class, power, hardware version, labels, annotations) to this one, once its Secrets exist.
+                    obj = self._reconfigure(ctx, client, from_api(obj, model), model, obj)
+            except errors.AlreadyExists as exc:
+                # A Secret or claim of the VM's naming scheme that this VM does not own: never taken over.
+                ctx.diagnostics.error(
+                    f"creating {TYPE_NAME} ({label(model)}): an object the VM needs already exists",
+                    f"The Supervisor said: {exc.describe()}\n\nIt is not owned by this virtual machine, so Terraform "
+                    "leaves it alone. The VM is kept in state and marked tainted; delete or rename that object, then "
+                    "apply again.",
+                )
+                return to_tf(from_api(obj, model, bootstrap=model.bootstrap))
             except errors.ApiError as exc:
                 shared.api_error(ctx, "creating", label(model), exc, WIRE_TO_TF_PATH)
                 return to_tf(from_api(obj, model, bootstrap=model.bootstrap))
