@@ -375,6 +375,7 @@ def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> 
                         f"PersistentVolumeClaim {volume.claim_name!r} does not exist in namespace {namespace!r}.",
                         ("volume", index, "claim_name"),
                     )
+        _check_owned_names(ctx, client, model, prior, namespace)
         for path, name in wanted:
             if name not in storage:
                 ctx.diagnostics.error(
@@ -385,6 +386,44 @@ def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> 
                 )
     except errors.ApiError as exc:
         log.debug("skipping the rest of the plan-time checks: %s", exc)
+
+
+def _check_owned_names(ctx: Context, client: VmServiceClient, model: Any, prior: Any, namespace: str) -> None:
+    """The Secrets and claims a new VM (or a new volume) will create must not exist already unless a VirtualMachine of
+    this name owns them (our interrupted create, or a VM another workspace holds, whose create will be refused):
+    ``<vm>-<volume>`` of one VM can be ``<vm'>-<volume'>`` of another, and that claim is never ours to attach."""
+    from ..api import errors
+
+    if not known(model.name):
+        return
+    wanted: list[tuple[Path, str, str]] = []
+    before = {v.name for v in (prior.volume if prior is not None else [])}
+    for index, volume in enumerate(model.volume):
+        if volume.name not in before and volume.size is not None and known(volume.name):
+            wanted.append((("volume", index, "size"), "persistentvolumeclaims", f"{model.name}-{volume.name}"))
+    boot = model.bootstrap
+    if prior is None and boot is not None:
+        if boot.cloud_init is not None or boot.sysprep is not None:
+            field = "cloud_init" if boot.cloud_init is not None else "sysprep"
+            wanted.append((("bootstrap", field), "secrets", f"{model.name}-bootstrap"))
+        if boot.vapp_properties is not None:
+            wanted.append((("bootstrap", "vapp_properties"), "secrets", f"{model.name}-vapp"))
+    for path, plural, name in wanted:
+        try:
+            live = client.get(plural, namespace, name)
+        except errors.NotFound:
+            continue
+        refs = live["metadata"].get("ownerReferences") or []
+        if any(r.get("kind") == "VirtualMachine" and r.get("name") == model.name for r in refs):
+            continue
+        owners = ", ".join(f"{r.get('kind')} {r.get('name')}" for r in refs) or "nothing (made by hand)"
+        kind = "PersistentVolumeClaim" if plural == "persistentvolumeclaims" else "Secret"
+        ctx.diagnostics.error(
+            f"{kind} name already taken",
+            f"This VM would create the {kind} {name!r} in namespace {namespace!r}, but one exists already, owned by "
+            f"{owners}. Terraform never takes over another owner's object: rename the VM or the volume.",
+            path,
+        )
 
 
 def _storage_classes(client: VmServiceClient, namespace: str, suffix: str) -> set[str]:

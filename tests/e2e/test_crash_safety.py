@@ -15,6 +15,7 @@ process group (provider included) while the answer is held. Then:
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -302,3 +303,47 @@ def test_another_directory_never_overwrites_the_trusted_ca_secret_of_an_existing
         assert client.get_secret(NAMESPACE, secret_name).data == before
     assert owner.plan().rc == 0
     owner.destroy()
+
+
+def test_a_vm_never_takes_over_a_claim_or_secret_of_another_owner(
+    sim: Simulator, make_newest_tf: MakeTerraform, tmp_path: Path
+) -> None:
+    """Owned object names are ``<vm>-<volume>`` and ``<vm>-bootstrap``: VM ``clash`` with volume ``1-data`` would
+    create the claim that VM ``clash-1`` (another workspace's) owns, and a Secret made by hand may hold the name of a
+    new VM's bootstrap Secret. Both are refused at plan time, on the attribute, and left untouched."""
+    owner = make_newest_tf(env=sim.env(), name="owner")
+    owner.write(_vm_config("clash-1"))
+    owner.init()
+    owner.apply()
+    kubeconfig = fx.supervisor_kubeconfig(sim, tmp_path / "sv.kubeconfig", VM_NAMESPACE)
+    fx.kubectl(kubeconfig, "create", "secret", "generic", "handmade-bootstrap", "--from-literal=user-data=#mine")
+    before = vmfx.objects_of(vfx.snapshot(sim)["k8s"], "persistentvolumeclaims", VM_NAMESPACE)["clash-1-data"]
+    secret = vmfx.objects_of(vfx.snapshot(sim)["k8s"], "secrets", VM_NAMESPACE)["handmade-bootstrap"]
+
+    other = make_newest_tf(env=sim.env(), name="other")
+    other.write(
+        _vm_config("clash").replace('name = "data"', 'name = "1-data"')
+        + _vm_config("handmade").replace(fx.PROVIDER, "").replace('"this"', '"handmade"')
+    )
+    other.init()
+    refused = other.run("plan", "-json", "-no-color", "-input=false", ok=(1,))
+    errors = [
+        json.loads(line)["diagnostic"]
+        for line in refused.stdout.splitlines()
+        if '"diagnostic"' in line and json.loads(line)["diagnostic"]["severity"] == "error"
+    ]
+    found = {(d["summary"], d["address"], d["range"]["start"]["line"]) for d in errors}
+    hcl = (other.workdir / "main.tf").read_text().splitlines()
+    size_line = next(i for i, line in enumerate(hcl, 1) if 'size = "1Gi"' in line)
+    bootstrap_line = [i for i, line in enumerate(hcl, 1) if "cloud_init =" in line][1]
+    assert found == {
+        ("PersistentVolumeClaim name already taken", "tkg_virtual_machine.this", size_line),
+        ("Secret name already taken", "tkg_virtual_machine.handmade", bootstrap_line),
+    }
+    after = vfx.snapshot(sim)["k8s"]
+    assert vmfx.objects_of(after, "persistentvolumeclaims", VM_NAMESPACE)["clash-1-data"] == before
+    assert vmfx.objects_of(after, "secrets", VM_NAMESPACE)["handmade-bootstrap"] == secret
+    assert "clash" not in vmfx.objects_of(after, "virtualmachines", VM_NAMESPACE)
+    assert owner.plan().rc == 0
+    owner.destroy()
+    fx.kubectl(kubeconfig, "delete", "secret", "handmade-bootstrap")
