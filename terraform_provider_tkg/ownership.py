@@ -16,12 +16,23 @@ description round-trips unchanged.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .api import errors
 from .framework.diagnostics import Path
 from .framework.resource import Context
 
-__all__ = ["already_exists", "description_token", "marked_description", "unmarked_description"]
+__all__ = [
+    "CREATE_TOKEN_ANNOTATION",
+    "already_exists",
+    "annotation_token",
+    "description_token",
+    "marked_description",
+    "unmarked_description",
+]
+
+# The annotation carrying the create token on Kubernetes objects (VMs, VM services; clusters use the same key).
+CREATE_TOKEN_ANNOTATION = "tkg-oss.io/create-token"
 
 # The marker line: "[tkg-create-token:<32 hex digits>]", alone on the last line of the description.
 _MARKER = re.compile(r"(?:\n)?\[tkg-create-token:([0-9a-f]{32})\]\s*\Z")
@@ -37,6 +48,12 @@ def description_token(description: str | None) -> str | None:
     """The create token a description carries, if any."""
     found = _MARKER.search(description or "")
     return found.group(1) if found else None
+
+
+def annotation_token(metadata: dict[str, Any] | None) -> str | None:
+    """The create token a Kubernetes object's metadata carries, if any."""
+    value = ((metadata or {}).get("annotations") or {}).get(CREATE_TOKEN_ANNOTATION)
+    return value if isinstance(value, str) and value else None
 
 
 def unmarked_description(description: str | None) -> str | None:

@@ -1,5 +1,11 @@
 """What ``tkg_virtual_machine`` and ``tkg_virtual_machine_service`` share: label/annotation rules, owned objects
-(owner references, the bootstrap Secret, claims), error wording and the plan-time checks against the namespace."""
+(owner references, the bootstrap Secret, claims), error wording and the plan-time checks against the namespace.
+
+Ownership (``ownership``, docs/reliability.md): a VirtualMachine or VirtualMachineService is created with the token of
+this working directory's in-flight create journal in the annotation ``tkg-oss.io/create-token``, and an existing one is
+adopted only when it carries that token. The Secrets and claims a VM owns carry no token of their own: they are
+recognised by their owner reference to the VM (its uid), so only the workspace that holds the VM can take them over.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from ..framework import validators
 from ..framework.diagnostics import Path
 from ..framework.resource import Context
 from ..framework.values import known
+from ..ownership import CREATE_TOKEN_ANNOTATION, already_exists, annotation_token
 
 if TYPE_CHECKING:
     from ..api import errors
@@ -22,9 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "API_VERSION",
     "CONDITION",
-    "OWNER_ANNOTATION",
-    "OWNER_VALUE",
-    "adopt",
+    "adopt_own",
     "annotation_map",
     "api_error",
     "conditions",
@@ -33,6 +38,7 @@ __all__ = [
     "live_checks_service",
     "live_checks_vm",
     "map_patch",
+    "owned_by",
     "owner_reference",
     "parse_import_id",
     "put_claim",
@@ -46,9 +52,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 API_VERSION = "vmoperator.vmware.com/v1alpha3"
-# Marks objects this provider created, so a create whose response was lost adopts its own object and nobody else's.
-OWNER_ANNOTATION = "tkg-oss.io/managed-by"
-OWNER_VALUE = "terraform-provider-tkg"
 CONDITION = t.Object({"type": t.String(), "status": t.String(), "reason": t.String(), "message": t.String()})
 # Keys the platform (VM Operator, CAPI, kubectl) writes: never managed, never drift, not imported.
 SYSTEM_KEY = re.compile(r"^([a-z0-9.-]*\.)?(vmware\.com|k8s\.io|kubernetes\.io|x-k8s\.io)/|^kubectl\.")
@@ -84,8 +87,8 @@ def annotation_map(value: Any) -> str | None:
         problem = _key_problem(key)
         if problem:
             return problem
-        if key == OWNER_ANNOTATION:
-            return f"key {key!r} is reserved for the provider."
+        if key == CREATE_TOKEN_ANNOTATION:
+            return f"key {key!r} is reserved for the provider (the create token of docs/reliability.md)."
     return None
 
 
@@ -130,9 +133,29 @@ def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def owned_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
+    """Whether ``obj`` belongs to the VM ``owner`` (which this workspace holds: created or adopted by its token).
+
+    An owner reference to its uid, or to an earlier VirtualMachine of the same name (a replaced VM whose objects the
+    garbage collector has not removed yet: names are unique, so a reference to that name with another uid points at
+    a VM that no longer exists). Never anything owned by something else, or by nothing."""
+    uid, name = owner["metadata"]["uid"], owner["metadata"]["name"]
+    group = API_VERSION.split("/")[0]
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("uid") == uid:
+            return True
+        if (
+            ref.get("kind") == "VirtualMachine"
+            and ref.get("name") == name
+            and ref.get("apiVersion", "").startswith(group + "/")
+        ):
+            return True
+    return False
+
+
 def put_secret(client: VmServiceClient, namespace: str, name: str, data: dict[str, str], owner: dict[str, Any]) -> None:
-    """Create an Opaque Secret owned by ``owner``; an existing one is taken over only when a VM of the same name owns
-    it (this VM, or an earlier one of that name whose Secret was not collected yet), never someone else's."""
+    """Create an Opaque Secret owned by ``owner``; an existing one is taken over only when ``owned_by`` the VM (our
+    interrupted create, or the VM this one replaced), never someone else's."""
     from ..api import errors
 
     body = {
@@ -145,12 +168,7 @@ def put_secret(client: VmServiceClient, namespace: str, name: str, data: dict[st
     try:
         client.create("secrets", namespace, body)
     except errors.AlreadyExists:
-        live = client.get("secrets", namespace, name)
-        owners = live["metadata"].get("ownerReferences") or []
-        if not any(
-            r.get("kind") == owner.get("kind", "VirtualMachine") and r.get("name") == owner["metadata"]["name"]
-            for r in owners
-        ):
+        if not owned_by(client.get("secrets", namespace, name), owner):
             raise
         client.patch("secrets", namespace, name, {"metadata": body["metadata"], "data": body["data"]})
 
@@ -189,7 +207,8 @@ def read_secret_data(client: VmServiceClient, namespace: str, name: str) -> dict
 
 
 def put_claim(client: VmServiceClient, claim: dict[str, Any]) -> None:
-    """Create an owned claim; an existing claim of that name is adopted only when it is owned by the same VM."""
+    """Create an owned claim; an existing claim of that name is adopted only when it is owned by the same VM (its uid:
+    our interrupted create), never a claim of someone else or of a replaced VM (its disk is not ours to reuse)."""
     from ..api import errors
 
     meta = claim["metadata"]
@@ -197,32 +216,33 @@ def put_claim(client: VmServiceClient, claim: dict[str, Any]) -> None:
         client.create("persistentvolumeclaims", meta["namespace"], claim)
     except errors.AlreadyExists:
         live = client.get("persistentvolumeclaims", meta["namespace"], meta["name"])
-        owners = {r.get("uid") for r in live["metadata"].get("ownerReferences") or []}
-        if meta["ownerReferences"][0]["uid"] not in owners:
+        uid = meta["ownerReferences"][0]["uid"]
+        if not any(r.get("uid") == uid for r in live["metadata"].get("ownerReferences") or []):
             raise
 
 
-def adopt(
-    ctx: Context, client: VmServiceClient, plural: str, namespace: str, name: str, path: Path
+def adopt_own(
+    ctx: Context,
+    client: VmServiceClient,
+    plural: str,
+    namespace: str,
+    name: str,
+    token: str,
+    what: str,
+    refusal: errors.ApiError,
 ) -> dict[str, Any] | None:
-    """After an AlreadyExists: the object when this provider created it (an earlier response was lost), else an
-    error telling the user to import it."""
+    """After an AlreadyExists: the object when it carries ``token``, this working directory's create token (our own
+    create whose answer was lost); otherwise None with the "already exists — import it" error (``ownership``)."""
     from ..api import errors
 
     try:
         existing = client.get(plural, namespace, name)
     except errors.ApiError:
         existing = None
-    if existing is not None and (existing["metadata"].get("annotations") or {}).get(OWNER_ANNOTATION) == OWNER_VALUE:
-        log.warning("[%s %s/%s] already exists and was created by this provider: adopting it", plural, namespace, name)
+    if existing is not None and annotation_token(existing.get("metadata")) == token:
+        log.warning("[%s %s/%s] finishing this directory's interrupted create: adopting it", plural, namespace, name)
         return existing
-    ctx.diagnostics.error(
-        f"creating {ctx.type_name} ({namespace}/{name}): already exists",
-        f"An object named {name!r} already exists in namespace {namespace!r} and was not created by this provider. "
-        f"Import it to manage it (terraform import {ctx.type_name}.<name> {namespace}/{name}), or choose another "
-        "name.",
-        path,
-    )
+    already_exists(ctx, object_id=f"{namespace}/{name}", what=what, import_id=f"{namespace}/{name}", server=refusal)
     return None
 
 
@@ -355,6 +375,7 @@ def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> 
                         f"PersistentVolumeClaim {volume.claim_name!r} does not exist in namespace {namespace!r}.",
                         ("volume", index, "claim_name"),
                     )
+        _check_owned_names(ctx, client, model, prior, namespace)
         for path, name in wanted:
             if name not in storage:
                 ctx.diagnostics.error(
@@ -365,6 +386,44 @@ def live_checks_vm(ctx: Context, provider_data: Any, model: Any, prior: Any) -> 
                 )
     except errors.ApiError as exc:
         log.debug("skipping the rest of the plan-time checks: %s", exc)
+
+
+def _check_owned_names(ctx: Context, client: VmServiceClient, model: Any, prior: Any, namespace: str) -> None:
+    """The Secrets and claims a new VM (or a new volume) will create must not exist already unless a VirtualMachine of
+    this name owns them (our interrupted create, or a VM another workspace holds, whose create will be refused):
+    ``<vm>-<volume>`` of one VM can be ``<vm'>-<volume'>`` of another, and that claim is never ours to attach."""
+    from ..api import errors
+
+    if not known(model.name):
+        return
+    wanted: list[tuple[Path, str, str]] = []
+    before = {v.name for v in (prior.volume if prior is not None else [])}
+    for index, volume in enumerate(model.volume):
+        if volume.name not in before and volume.size is not None and known(volume.name):
+            wanted.append((("volume", index, "size"), "persistentvolumeclaims", f"{model.name}-{volume.name}"))
+    boot = model.bootstrap
+    if prior is None and boot is not None:
+        if boot.cloud_init is not None or boot.sysprep is not None:
+            field = "cloud_init" if boot.cloud_init is not None else "sysprep"
+            wanted.append((("bootstrap", field), "secrets", f"{model.name}-bootstrap"))
+        if boot.vapp_properties is not None:
+            wanted.append((("bootstrap", "vapp_properties"), "secrets", f"{model.name}-vapp"))
+    for path, plural, name in wanted:
+        try:
+            live = client.get(plural, namespace, name)
+        except errors.NotFound:
+            continue
+        refs = live["metadata"].get("ownerReferences") or []
+        if any(r.get("kind") == "VirtualMachine" and r.get("name") == model.name for r in refs):
+            continue
+        owners = ", ".join(f"{r.get('kind')} {r.get('name')}" for r in refs) or "nothing (made by hand)"
+        kind = "PersistentVolumeClaim" if plural == "persistentvolumeclaims" else "Secret"
+        ctx.diagnostics.error(
+            f"{kind} name already taken",
+            f"This VM would create the {kind} {name!r} in namespace {namespace!r}, but one exists already, owned by "
+            f"{owners}. Terraform never takes over another owner's object: rename the VM or the volume.",
+            path,
+        )
 
 
 def _storage_classes(client: VmServiceClient, namespace: str, suffix: str) -> set[str]:

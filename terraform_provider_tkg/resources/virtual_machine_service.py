@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import clients
 from .._naming import PROVIDER_NAME
-from ..framework import logs, validators
+from ..framework import inflight, logs, validators
 from ..framework import types as t
 from ..framework.diagnostics import Path
 from ..framework.model import from_tf, many, to_tf
 from ..framework.resource import Context, PlanContext, Resource, Timeouts
 from ..framework.schema import Attribute, Block, ListBlock, Schema
 from ..framework.values import Unknown, known
+from ..ownership import CREATE_TOKEN_ANNOTATION
 from . import _vmservice as shared
 
 if TYPE_CHECKING:
@@ -241,13 +242,13 @@ def _spec(model: Model) -> dict[str, Any]:
     }
 
 
-def to_api(model: Model) -> dict[str, Any]:
+def to_api(model: Model, create_token: str | None = None) -> dict[str, Any]:
+    """The VirtualMachineService to create, carrying ``create_token`` in an annotation (``ownership``)."""
     spec = {k: v for k, v in _spec(model).items() if v is not None}
-    metadata: dict[str, Any] = {
-        "name": model.name,
-        "namespace": model.namespace,
-        "annotations": {**(model.annotations or {}), shared.OWNER_ANNOTATION: shared.OWNER_VALUE},
-    }
+    metadata: dict[str, Any] = {"name": model.name, "namespace": model.namespace}
+    annotations = {**(model.annotations or {}), **({CREATE_TOKEN_ANNOTATION: create_token} if create_token else {})}
+    if annotations:
+        metadata["annotations"] = annotations
     if model.labels:
         metadata["labels"] = dict(model.labels)
     return {"apiVersion": shared.API_VERSION, "kind": "VirtualMachineService", "metadata": metadata, "spec": spec}
@@ -258,7 +259,7 @@ def from_api(obj: dict[str, Any], prior: Model) -> Model:
 
     meta, spec = obj["metadata"], obj.get("spec") or {}
     importing = not prior.selector
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != shared.OWNER_ANNOTATION}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != CREATE_TOKEN_ANNOTATION}
     ranges = spec.get("loadBalancerSourceRanges") or None
     return Model(
         id=f"{meta.get('namespace')}/{meta['name']}",
@@ -344,10 +345,14 @@ class VirtualMachineServiceResource(Resource):
             client = self._client(ctx)
             if client is None:
                 return None
+            # Recorded in the journal before the create is sent, and written onto the service (``ownership``).
+            token = inflight.journal().begin(TYPE_NAME, label(model))
             try:
-                obj = client.create("virtualmachineservices", model.namespace, to_api(model))
-            except errors.AlreadyExists:
-                found = shared.adopt(ctx, client, "virtualmachineservices", model.namespace, model.name, ("name",))
+                obj = client.create("virtualmachineservices", model.namespace, to_api(model, create_token=token))
+            except errors.AlreadyExists as exc:
+                found = shared.adopt_own(
+                    ctx, client, "virtualmachineservices", model.namespace, model.name, token, "VM service", exc
+                )
                 if found is None:
                     return None
                 obj = client.patch("virtualmachineservices", model.namespace, model.name, {"spec": _spec(model)})
@@ -367,11 +372,14 @@ class VirtualMachineServiceResource(Resource):
             try:
                 obj = client.get("virtualmachineservices", model.namespace, model.name)
             except errors.NotFound:
+                inflight.journal().settle(TYPE_NAME, label(model))
                 shared.gone(ctx, label(model), "virtual machine service")
                 return None
             except errors.ApiError as exc:
                 shared.api_error(ctx, "reading", label(model), exc, WIRE_TO_TF_PATH)
                 return state
+            # The state holds this service now: its create is no longer in flight.
+            inflight.journal().settle(TYPE_NAME, label(model))
             return to_tf(from_api(obj, model))
 
     def update(self, ctx: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any] | None:
@@ -425,6 +433,8 @@ class VirtualMachineServiceResource(Resource):
                 pass
             except errors.ApiError as exc:
                 shared.api_error(ctx, "deleting", label(model), exc, WIRE_TO_TF_PATH)
+                return
+            inflight.journal().settle(TYPE_NAME, label(model))
 
     def import_(self, ctx: Context, import_id: str) -> dict[str, Any] | None:
         parsed = shared.parse_import_id(ctx, import_id, f"{TYPE_NAME}.web demo-ns/web")

@@ -1,5 +1,8 @@
 """kill -9 in the middle of a create, for each resource: the server made the object, Terraform never heard of it.
 
+Resources: ``tkg_vm_class``, ``tkg_supervisor_namespace``, ``tkg_cluster``, ``tkg_virtual_machine`` (with the
+cloud-init Secret and the disk claim it owns, created after the VM) and ``tkg_virtual_machine_service``.
+
 The simulator handles the create and holds its answer (``lost_responses``); the test kills the whole ``terraform``
 process group (provider included) while the answer is held. Then:
 
@@ -12,6 +15,7 @@ process group (provider included) while the answer is held. Then:
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -27,10 +31,12 @@ from tkgsim import Simulator
 
 from . import _cluster_fixtures as fx
 from . import _vcenter_fixtures as vfx
+from . import _vm_fixtures as vmfx
 from .conftest import MakeTerraform
 from .harness import Terraform
 
 NAMESPACE = "crash"  # made out of band, for the clusters
+VM_NAMESPACE = "crash-vm"  # made out of band, with VM images, for the VMs and VM services
 CLUSTERS = "clusters.cluster.x-k8s.io"
 
 
@@ -38,6 +44,7 @@ CLUSTERS = "clusters.cluster.x-k8s.io"
 def sim() -> Iterator[Simulator]:
     with fx.simulator(0.02) as running:
         fx.create_namespace(running, NAMESPACE)
+        vmfx.create_vm_namespace(running, VM_NAMESPACE)
         yield running
 
 
@@ -80,6 +87,46 @@ def _clusters_named(snapshot: dict[str, Any], name: str) -> int:
     return sum(1 for key in objects if key == f"{NAMESPACE}/{name}")
 
 
+def _vm_config(name: str) -> str:
+    return f"""{fx.PROVIDER}
+resource "tkg_virtual_machine" "this" {{
+  name          = "{name}"
+  namespace     = "{VM_NAMESPACE}"
+  vm_class      = "best-effort-small"
+  image         = "{vmfx.UBUNTU}"
+  storage_class = "{fx.STORAGE}"
+
+  bootstrap {{
+    cloud_init = "#cloud-config"
+  }}
+  volume {{
+    name = "data"
+    size = "1Gi"
+  }}
+}}
+"""
+
+
+def _vm_service_config(name: str) -> str:
+    return f"""{fx.PROVIDER}
+resource "tkg_virtual_machine_service" "this" {{
+  name      = "{name}"
+  namespace = "{VM_NAMESPACE}"
+  selector  = {{ app = "{name}" }}
+
+  port {{
+    name        = "http"
+    port        = 80
+    target_port = 8080
+  }}
+}}
+"""
+
+
+def _vm_objects(plural: str) -> Callable[[dict[str, Any], str], int]:
+    return lambda snap, name: int(name in vmfx.objects_of(snap["k8s"], plural, VM_NAMESPACE))
+
+
 CASES = {
     "vm_class": Case(
         "tkg_vm_class",
@@ -102,7 +149,39 @@ CASES = {
         lambda name: fx.config_cluster(name, NAMESPACE, outputs=False),
         _clusters_named,
     ),
+    "virtual_machine": Case(
+        "tkg_virtual_machine",
+        lambda name: f"{VM_NAMESPACE}/{name}",
+        lambda name: rf"/namespaces/{VM_NAMESPACE}/virtualmachines$",
+        _vm_config,
+        _vm_objects("virtualmachines"),
+    ),
+    "virtual_machine_service": Case(
+        "tkg_virtual_machine_service",
+        lambda name: f"{VM_NAMESPACE}/{name}",
+        lambda name: rf"/namespaces/{VM_NAMESPACE}/virtualmachineservices$",
+        _vm_service_config,
+        _vm_objects("virtualmachineservices"),
+    ),
 }
+# The resources whose object is a Kubernetes object: (namespace, plural) where the snapshot keeps it.
+KUBERNETES_OBJECTS = {
+    "cluster": (NAMESPACE, CLUSTERS.split(".")[0]),
+    "virtual_machine": (VM_NAMESPACE, "virtualmachines"),
+    "virtual_machine_service": (VM_NAMESPACE, "virtualmachineservices"),
+}
+
+
+def _owned_by_vm(snap: dict[str, Any], name: str) -> dict[str, list[str]]:
+    """Secrets and claims of the VM namespace whose names start with the VM's (``<vm>-bootstrap``, ``<vm>-data``),
+    by kind, each with the uids of its owners."""
+    found: dict[str, list[str]] = {}
+    for plural in ("secrets", "persistentvolumeclaims"):
+        for key, obj in vmfx.objects_of(snap["k8s"], plural, VM_NAMESPACE).items():
+            if key.startswith(f"{name}-"):
+                owners = ",".join(r["uid"] for r in obj["metadata"].get("ownerReferences") or [])
+                found.setdefault(plural, []).append(f"{key}<-{owners}")
+    return found
 
 
 def journal_dir(tf: Terraform) -> Path:
@@ -159,26 +238,43 @@ def test_kill_9_mid_create_then_apply_converges_and_nobody_else_adopts(
     assert f"terraform import {case.type_name}.<address> {case.object_id(name)}" in refused.stderr
     assert other.resource(f"{case.type_name}.this") is None
 
-    # The interrupted directory finishes its own create.
+    # The interrupted directory finishes its own create. For the VM, the configuration was edited meanwhile (a new
+    # class, an in-place change): the adopted VM is brought to it rather than recorded as the killed run made it.
+    if kind == "virtual_machine":
+        tf.write(case.config(name).replace('"best-effort-small"', '"best-effort-medium"'))
     done = tf.apply()
     assert "already exists" not in done.stdout + done.stderr
     assert tf.resource(f"{case.type_name}.this") is not None
     snap = vfx.snapshot(sim)
     assert case.count(snap, name) == 1
-    if kind != "cluster":
+    if kind in KUBERNETES_OBJECTS:
+        namespace, plural = KUBERNETES_OBJECTS[kind]
+        made = vmfx.objects_of(snap["k8s"], plural, namespace)[name]
+        assert "tkg-oss.io/create-token" in made["metadata"]["annotations"]
+        state = tf.resource(f"{case.type_name}.this") or {}
+        assert "tkg-oss.io/create-token" not in (state.get("annotations") or {})
+    else:
         section = "vm_classes" if kind == "vm_class" else "namespaces"
         # The create marker stays in vCenter; the state shows the configured description only.
         assert snap["vcenter"][section][name]["description"].startswith("crash test\n[tkg-create-token:")
         assert tf.resource(f"{case.type_name}.this")["description"] == "crash test"  # type: ignore[index]
-    else:
-        cluster = snap["k8s"]["objects"][CLUSTERS][f"{NAMESPACE}/{name}"]
-        assert "tkg-oss.io/create-token" in cluster["metadata"]["annotations"]
+    if kind == "virtual_machine":
+        # The Secret and the claim the VM owns were made after the kill, once: one each, owned by the one VM.
+        assert made["spec"]["className"] == "best-effort-medium"
+        uid = made["metadata"]["uid"]
+        assert _owned_by_vm(snap, name) == {
+            "secrets": [f"{name}-bootstrap<-{uid}"],
+            "persistentvolumeclaims": [f"{name}-data<-{uid}"],
+        }
     assert tf.plan().rc == 0
     # State holds the object: the refresh above settled the journal entry.
     assert list(journal_dir(tf).iterdir()) == []
 
     tf.destroy()
-    assert case.count(vfx.snapshot(sim), name) == 0, "an object was left behind"
+    after = vfx.snapshot(sim)
+    assert case.count(after, name) == 0, "an object was left behind"
+    if kind == "virtual_machine":
+        assert _owned_by_vm(after, name) == {}, "the VM's Secret or claim was left behind"
 
 
 def _pem(label: str) -> str:
@@ -207,3 +303,47 @@ def test_another_directory_never_overwrites_the_trusted_ca_secret_of_an_existing
         assert client.get_secret(NAMESPACE, secret_name).data == before
     assert owner.plan().rc == 0
     owner.destroy()
+
+
+def test_a_vm_never_takes_over_a_claim_or_secret_of_another_owner(
+    sim: Simulator, make_newest_tf: MakeTerraform, tmp_path: Path
+) -> None:
+    """Owned object names are ``<vm>-<volume>`` and ``<vm>-bootstrap``: VM ``clash`` with volume ``1-data`` would
+    create the claim that VM ``clash-1`` (another workspace's) owns, and a Secret made by hand may hold the name of a
+    new VM's bootstrap Secret. Both are refused at plan time, on the attribute, and left untouched."""
+    owner = make_newest_tf(env=sim.env(), name="owner")
+    owner.write(_vm_config("clash-1"))
+    owner.init()
+    owner.apply()
+    kubeconfig = fx.supervisor_kubeconfig(sim, tmp_path / "sv.kubeconfig", VM_NAMESPACE)
+    fx.kubectl(kubeconfig, "create", "secret", "generic", "handmade-bootstrap", "--from-literal=user-data=#mine")
+    before = vmfx.objects_of(vfx.snapshot(sim)["k8s"], "persistentvolumeclaims", VM_NAMESPACE)["clash-1-data"]
+    secret = vmfx.objects_of(vfx.snapshot(sim)["k8s"], "secrets", VM_NAMESPACE)["handmade-bootstrap"]
+
+    other = make_newest_tf(env=sim.env(), name="other")
+    other.write(
+        _vm_config("clash").replace('name = "data"', 'name = "1-data"')
+        + _vm_config("handmade").replace(fx.PROVIDER, "").replace('"this"', '"handmade"')
+    )
+    other.init()
+    refused = other.run("plan", "-json", "-no-color", "-input=false", ok=(1,))
+    errors = [
+        json.loads(line)["diagnostic"]
+        for line in refused.stdout.splitlines()
+        if '"diagnostic"' in line and json.loads(line)["diagnostic"]["severity"] == "error"
+    ]
+    found = {(d["summary"], d["address"], d["range"]["start"]["line"]) for d in errors}
+    hcl = (other.workdir / "main.tf").read_text().splitlines()
+    size_line = next(i for i, line in enumerate(hcl, 1) if 'size = "1Gi"' in line)
+    bootstrap_line = [i for i, line in enumerate(hcl, 1) if "cloud_init =" in line][1]
+    assert found == {
+        ("PersistentVolumeClaim name already taken", "tkg_virtual_machine.this", size_line),
+        ("Secret name already taken", "tkg_virtual_machine.handmade", bootstrap_line),
+    }
+    after = vfx.snapshot(sim)["k8s"]
+    assert vmfx.objects_of(after, "persistentvolumeclaims", VM_NAMESPACE)["clash-1-data"] == before
+    assert vmfx.objects_of(after, "secrets", VM_NAMESPACE)["handmade-bootstrap"] == secret
+    assert "clash" not in vmfx.objects_of(after, "virtualmachines", VM_NAMESPACE)
+    assert owner.plan().rc == 0
+    owner.destroy()
+    fx.kubectl(kubeconfig, "delete", "secret", "handmade-bootstrap")

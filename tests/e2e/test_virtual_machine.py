@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,11 @@ import pytest
 from tkgsim import Simulator
 
 from . import _cluster_fixtures as fx
+from ._vm_fixtures import UBUNTU, create_vm_namespace
+from ._vm_fixtures import k8s_objects as _k8s
 from .conftest import MakeTerraform
 from .harness import Terraform
 
-VM_IMAGES_LIBRARY = "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809"
-UBUNTU = "ubuntu-22.04-vmservice-v20240415"
 MARK = "# expect:"
 
 
@@ -34,36 +33,6 @@ MARK = "# expect:"
 def sim() -> Iterator[Simulator]:
     with fx.simulator(0) as running:
         yield running
-
-
-def create_vm_namespace(sim: Simulator, name: str) -> None:
-    """A vSphere Namespace with VM classes, the vSAN policy and the ``vm-images`` content library."""
-    with fx.vcenter(sim) as client:
-        response = client.post(
-            "/api/vcenter/namespaces/instances/v2",
-            json={
-                "namespace": name,
-                "supervisor": fx.SUPERVISOR_ID,
-                "vm_service_spec": {"vm_classes": list(fx.VM_CLASSES), "content_libraries": [VM_IMAGES_LIBRARY]},
-                "storage_specs": [{"policy": fx.VSAN}],
-            },
-        )
-        assert response.status_code == 204, response.text
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if _k8s(sim, "virtualmachineimages", name) and _k8s(sim, "virtualmachineclasses", name):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"namespace {name} has no VM images")
-
-
-def _k8s(sim: Simulator, plural: str, namespace: str) -> dict[str, Any]:
-    """The simulator's stored objects of a kind in a namespace (name → object), from the admin snapshot."""
-    objects = fx.snapshot_k8s(sim)["objects"]
-    for key, bucket in objects.items():
-        if key.split(".")[0] == plural:
-            return {k.split("/", 1)[1]: v for k, v in bucket.items() if k.startswith(f"{namespace}/")}
-    return {}
 
 
 @pytest.fixture
@@ -271,7 +240,7 @@ resource "tkg_virtual_machine_service" "{name}" {{
             one("bad_power", extra='power_state = "Hibernate" ' + MARK + " power"),
             one("bad_hw", extra="min_hardware_version = 22 " + MARK + " hardware"),
             one("bad_labels", extra='labels = { "bad key!" = "x" } ' + MARK + " labels"),
-            one("bad_annotation", extra='annotations = { "tkg-oss.io/managed-by" = "me" } ' + MARK + " owner"),
+            one("bad_annotation", extra='annotations = { "tkg-oss.io/create-token" = "me" } ' + MARK + " owner"),
             one("bad_size", extra='volume {\n    name = "data"\n    size = "lots" ' + MARK + " size\n  }"),
             one("bad_mib", extra='volume {\n    name = "data"\n    size = "1000k" ' + MARK + " mib\n  }"),
             one(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...framework.diagnostics import Path
+from ...ownership import CREATE_TOKEN_ANNOTATION
 from .. import _vmservice as shared
 from .model import BOOTSTRAP_KEY, SYSPREP_KEY, Model, Volume
 
@@ -80,8 +81,9 @@ def volumes_wire(model: Model) -> list[dict[str, Any]]:
     return [{"name": v.name, "persistentVolumeClaim": {"claimName": claim_name(model, v)}} for v in model.volume]
 
 
-def to_api(model: Model) -> dict[str, Any]:
-    """The VirtualMachine to create (only what the configuration says; the webhook fills in the rest)."""
+def to_api(model: Model, create_token: str | None = None) -> dict[str, Any]:
+    """The VirtualMachine to create (only what the configuration says; the webhook fills in the rest), carrying
+    ``create_token`` in an annotation (``ownership``)."""
     spec: dict[str, Any] = {
         "className": model.vm_class,
         "imageName": model.image,
@@ -102,7 +104,9 @@ def to_api(model: Model) -> dict[str, Any]:
     if model.bootstrap is not None:
         spec["bootstrap"] = _bootstrap_wire(model)
     metadata: dict[str, Any] = {"name": model.name, "namespace": model.namespace}
-    metadata["annotations"] = {**(model.annotations or {}), shared.OWNER_ANNOTATION: shared.OWNER_VALUE}
+    annotations = {**(model.annotations or {}), **({CREATE_TOKEN_ANNOTATION: create_token} if create_token else {})}
+    if annotations:
+        metadata["annotations"] = annotations
     if model.labels:
         metadata["labels"] = dict(model.labels)
     return {"apiVersion": shared.API_VERSION, "kind": "VirtualMachine", "metadata": metadata, "spec": spec}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...framework.values import known
+from ...ownership import CREATE_TOKEN_ANNOTATION
 from .. import _vmservice as shared
 from .model import Bootstrap, Model, NetworkInterface, Volume, quantity_bytes
 
@@ -62,7 +63,7 @@ def from_api(
         NetworkInterface(name=str(i.get("name", "")), network=(i.get("network") or {}).get("name"))
         for i in (spec.get("network") or {}).get("interfaces") or []
     ]
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != shared.OWNER_ANNOTATION}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != CREATE_TOKEN_ANNOTATION}
     image_ref = spec.get("image") or {}
     # The bootstrap data as read from its Secrets (a missing Secret reads as an empty block: drift, replaced).
     if not spec.get("bootstrap"):

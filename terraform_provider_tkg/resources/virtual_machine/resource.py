@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ... import clients
-from ...framework import logs
+from ...framework import inflight, logs
 from ...framework.model import from_tf, to_tf
 from ...framework.resource import Context, PlanContext, Resource, Timeouts
 from ...framework.values import Unknown, known
@@ -144,11 +144,16 @@ class VirtualMachineResource(Resource):
             client = self._client(ctx)
             if client is None:
                 return None
+            # Recorded in the journal before the create is sent, and written onto the VM (``ownership``).
+            token = inflight.journal().begin(TYPE_NAME, label(model))
+            adopted = None
             try:
-                obj = client.create("virtualmachines", model.namespace, to_api(model))
+                obj = client.create("virtualmachines", model.namespace, to_api(model, create_token=token))
                 log.info("[%s %s] created", TYPE_NAME, label(model))
-            except errors.AlreadyExists:
-                adopted = shared.adopt(ctx, client, "virtualmachines", model.namespace, model.name, ("name",))
+            except errors.AlreadyExists as exc:
+                adopted = shared.adopt_own(
+                    ctx, client, "virtualmachines", model.namespace, model.name, token, "virtual machine", exc
+                )
                 if adopted is None:
                     return None
                 obj = adopted
@@ -158,6 +163,19 @@ class VirtualMachineResource(Resource):
             # From here on the VM exists: every failure returns its state so Terraform records (taints) it.
             try:
                 self._create_owned(client, model, obj)
+                if adopted is not None:
+                    # Our interrupted create, made from the configuration of that run: bring what changes in place
+                    # (class, power, hardware version, labels, annotations) to this one, once its Secrets exist.
+                    obj = self._reconfigure(ctx, client, from_api(obj, model), model, obj)
+            except errors.AlreadyExists as exc:
+                # A Secret or claim of the VM's naming scheme that this VM does not own: never taken over.
+                ctx.diagnostics.error(
+                    f"creating {TYPE_NAME} ({label(model)}): an object the VM needs already exists",
+                    f"The Supervisor said: {exc.describe()}\n\nIt is not owned by this virtual machine, so Terraform "
+                    "leaves it alone. The VM is kept in state and marked tainted; delete or rename that object, then "
+                    "apply again.",
+                )
+                return to_tf(from_api(obj, model, bootstrap=model.bootstrap))
             except errors.ApiError as exc:
                 shared.api_error(ctx, "creating", label(model), exc, WIRE_TO_TF_PATH)
                 return to_tf(from_api(obj, model, bootstrap=model.bootstrap))
@@ -208,8 +226,11 @@ class VirtualMachineResource(Resource):
                 return state
             try:
                 obj = client.get("virtualmachines", model.namespace, model.name)
+                # The state holds this VM now: its create is no longer in flight.
+                inflight.journal().settle(TYPE_NAME, label(model))
                 return to_tf(self._state(client, obj, model))
             except errors.NotFound:
+                inflight.journal().settle(TYPE_NAME, label(model))
                 shared.gone(ctx, label(model), "virtual machine")
                 return None
             except errors.ApiError as exc:
@@ -306,8 +327,11 @@ class VirtualMachineResource(Resource):
                 )
         for name, volume in old.items():
             if volume.size is not None and name not in new:
+                claim = claim_name(before, volume)
                 try:
-                    client.delete("persistentvolumeclaims", model.namespace, claim_name(before, volume))
+                    # Only this VM's own claim: a claim of that name owned by anything else is not ours to delete.
+                    if shared.owned_by(client.get("persistentvolumeclaims", model.namespace, claim), obj):
+                        client.delete("persistentvolumeclaims", model.namespace, claim)
                 except errors.NotFound:
                     pass
         return obj
@@ -345,8 +369,11 @@ class VirtualMachineResource(Resource):
                     f"The virtual machine is still being deleted ({exc.message}). It stays in state; run terraform "
                     "destroy again to keep waiting, or raise timeouts.delete.",
                 )
+                return
             except errors.ApiError as exc:
                 shared.api_error(ctx, "deleting", label(model), exc, WIRE_TO_TF_PATH)
+                return
+            inflight.journal().settle(TYPE_NAME, label(model))
 
     def import_(self, ctx: Context, import_id: str) -> dict[str, Any] | None:
         parsed = shared.parse_import_id(ctx, import_id, f"{TYPE_NAME}.db demo-ns/db-1")

@@ -12,7 +12,7 @@ from terraform_provider_tkg.data_sources import virtual_machine_image as image_d
 from terraform_provider_tkg.framework.model import from_tf
 from terraform_provider_tkg.resources import virtual_machine as vm
 from terraform_provider_tkg.resources import virtual_machine_service as svc
-from terraform_provider_tkg.resources._vmservice import map_patch, read_map
+from terraform_provider_tkg.resources._vmservice import annotation_map, map_patch, owned_by, read_map
 from terraform_provider_tkg.resources.cluster.expand import os_selector, parse_os_selector
 
 
@@ -70,7 +70,7 @@ def _server_vm(**spec: Any) -> dict[str, Any]:
             "namespace": "ns",
             "uid": "u-1",
             "labels": {"app": "web", "vmoperator.vmware.com/x": "y", "other": "z"},
-            "annotations": {"tkg-oss.io/managed-by": "terraform-provider-tkg"},
+            "annotations": {"tkg-oss.io/create-token": "0123456789abcdef0123456789abcdef"},
         },
         "spec": {
             "className": "small",
@@ -249,3 +249,35 @@ def test_version_problem_names_what_the_supervisor_serves() -> None:
     problem = vmservice.version_problem(["v1alpha1", "v1alpha2"])
     assert problem is not None and "vmoperator.vmware.com/v1alpha3" in problem and "v1alpha1, v1alpha2" in problem
     assert "no VM Service" in (vmservice.version_problem([]) or "")
+
+
+def test_the_create_token_rides_in_an_annotation_and_never_reaches_state() -> None:
+    model = _model()
+    token = "0123456789abcdef0123456789abcdef"
+    assert vm.to_api(model, create_token=token)["metadata"]["annotations"] == {"tkg-oss.io/create-token": token}
+    assert "annotations" not in vm.to_api(model)["metadata"]  # no fixed ownership mark any more
+    assert vm.from_api(_server_vm(), _model(annotations={"a": "1"})).annotations == {}
+    assert "tkg-oss.io/create-token" not in (vm.from_api(_server_vm(), vm.Model()).annotations or {})  # import
+    service = from_tf(svc.Model, {"name": "web", "namespace": "ns", "selector": {"app": "web"}, "port": []})
+    wire = svc.to_api(service, create_token=token)
+    assert wire["metadata"]["annotations"] == {"tkg-oss.io/create-token": token}
+    assert svc.from_api(wire, svc.Model()).annotations is None
+    assert annotation_map({"tkg-oss.io/create-token": "x"}) == (
+        "key 'tkg-oss.io/create-token' is reserved for the provider (the create token of docs/reliability.md)."
+    )
+    assert annotation_map({"tkg-oss.io/managed-by": "x"}) is None  # no longer special
+
+
+def _owned(*refs: dict[str, str]) -> dict[str, Any]:
+    return {"metadata": {"name": "web-1-bootstrap", "ownerReferences": list(refs)}}
+
+
+def test_owned_objects_belong_to_the_vm_by_uid_or_to_its_deleted_predecessor_only() -> None:
+    owner = {"apiVersion": "vmoperator.vmware.com/v1alpha3", "metadata": {"name": "web-1", "uid": "u-2"}}
+    vm_ref = {"apiVersion": "vmoperator.vmware.com/v1alpha3", "kind": "VirtualMachine", "name": "web-1"}
+    assert owned_by(_owned({**vm_ref, "uid": "u-2"}), owner)
+    # The VM this one replaced (names are unique, so that uid is gone): its Secret awaits garbage collection.
+    assert owned_by(_owned({**vm_ref, "uid": "u-1"}), owner)
+    assert not owned_by(_owned(), owner)  # made by hand
+    assert not owned_by(_owned({**vm_ref, "name": "web-2", "uid": "u-9"}), owner)  # another VM's
+    assert not owned_by(_owned({**vm_ref, "apiVersion": "kubevirt.io/v1", "uid": "u-9"}), owner)  # another API's
