@@ -149,13 +149,11 @@ class WcpTokenAuth:
 
 
 def _parse(model: type[Any], data: Any, operation: str) -> Any:
-    from pydantic import ValidationError
-
     if not isinstance(data, dict) or not data:
         raise errors.NotFound(f"{operation}: empty response", operation=operation)
     try:
         return model.model_validate(data)
-    except ValidationError as exc:
+    except k8s.WireError as exc:
         raise errors.UnexpectedResponse(
             f"{operation}: response does not match the {model.__name__} wire model: {errors.truncate(str(exc), 160)}",
             operation=operation,
