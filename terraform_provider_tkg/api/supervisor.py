@@ -4,7 +4,7 @@ Why plain httpx through ``_http.HttpClient`` rather than lightkube or the offici
 a handful of JSON requests on custom resources, the retry/re-login/logging rules of ``_http`` must hold for them exactly
 as for vCenter, and authentication is a ``/wcp/login`` bearer token those libraries do not know. Both libraries are
 heavier to import (the official client takes ~1 s), neither is a runtime dependency of this package, and their
-dynamic-object layers would add nothing over the pydantic wire models in ``k8s_models``.
+dynamic-object layers would add nothing over the wire models in ``k8s_models``.
 
 Endpoints: a bare host logs in on ``https://host/wcp/login`` (443) and talks Kubernetes on ``https://host:6443``, as on
 a real Supervisor; ``host:port`` serves both on that port (as tkg-sim does). The token is a JWT; it is renewed a
