@@ -1,7 +1,8 @@
 """API clients built from the provider settings on first use, one per provider process.
 
 Why here and lazily: ``configure`` must stay offline and cheap (Terraform starts the provider several times per
-command), so nothing imports ``httpx``/``pydantic`` or logs in until a resource or data source makes its first call.
+command), so nothing imports ``httpx`` (or ``pydantic``, for vCenter) or logs in until a resource or data source makes
+its first call.
 Resources call ``vcenter(ctx, settings)``; a resource used before the provider was configured (or with a configuration
 that failed) gets one "provider not configured" error diagnostic instead of an ``AttributeError``.
 """

@@ -1,8 +1,8 @@
 """Typed clients for the remote APIs, with no Terraform words: vCenter REST now, the Supervisor next.
 
 Public names are listed in ``__all__`` (pinned by ``tests/unit/api/test_exports.py``). ``errors`` is imported
-eagerly (it is pure Python); the clients, models and poller import ``httpx`` and ``pydantic`` and are loaded on first
-attribute access, so that importing a resource module at provider start-up stays cheap.
+eagerly (it is pure Python); the clients, models and poller import ``httpx`` (and vCenter's ``pydantic``) and are
+loaded on first attribute access, so that importing a resource module at provider start-up stays cheap.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Well-known names on the Supervisor's Kubernetes objects: API groups, label and annotation keys.
 
 Plain strings in a module of their own, so that code loaded at provider start-up can name them without importing
-pydantic (``k8s_models``) or httpx (``supervisor``).
+the wire models (``k8s_models``) or httpx (``supervisor``).
 """
 
 from __future__ import annotations

@@ -1,16 +1,21 @@
 """Wire models of the Supervisor's Kubernetes objects this provider reads and writes (exact wire names).
 
-Why every model allows extra fields: a Cluster is read, modified and written back (merge patch replaces whole lists such
-as ``spec.topology.variables``), so fields this provider does not model (``TKR_DATA``, server-defaulted variables,
+Why every model keeps unknown fields: a Cluster is read, modified and written back (merge patch replaces whole lists
+such as ``spec.topology.variables``), so fields this provider does not model (``TKR_DATA``, server-defaulted variables,
 ``strategy``, ``controlPlaneRef`` …) must survive the round trip untouched. Unknown fields are kept, never interpreted.
-Request bodies are dumped with ``exclude_none`` so we never send a field the user did not set.
+Request bodies leave out unset (None) fields, so we never send a field the user did not set.
+
+Why not pydantic (which the vCenter models in ``models.py`` use): these few shapes are all a cluster plan or apply
+reads, and importing pydantic and building its validators cost about 50 ms in each provider process that calls the
+Supervisor (two per ``terraform apply``), a tenth of a one-cluster apply. ``_Wire`` checks the same declared types.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, ClassVar, dataclass_transform
 
 from .k8s_keys import CAPI_GROUP, CAPI_VERSION
 
@@ -33,16 +38,180 @@ __all__ = [
     "Topology",
     "TopologyMetadata",
     "VariableOverrides",
+    "WireError",
     "WorkersTopology",
 ]
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+class WireError(ValueError):
+    """Data that does not have the declared shape; the message names the field (``spec.topology.version``)."""
+
+
+class _FieldSpec:
+    """What ``Field(...)`` declares: a wire name other than the attribute's, or a default made per object."""
+
+    def __init__(self, default: Any, default_factory: Callable[[], Any] | None, alias: str | None) -> None:
+        self.default, self.default_factory, self.alias = default, default_factory, alias
+
+
+_REQUIRED: Any = object()
+
+
+def Field(
+    default: Any = _REQUIRED, *, default_factory: Callable[[], Any] | None = None, alias: str | None = None
+) -> Any:
+    return _FieldSpec(default, default_factory, alias)
+
+
+_Convert = Callable[[Any, str], Any]
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _converter(kind: Any) -> _Convert:
+    """A function that checks (and for nested models, builds) a value of the declared type ``kind``."""
+    if kind is Any:
+        return lambda value, where: value
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) != 1:
+            raise TypeError(f"unsupported union {kind}")
+        convert = _converter(inner[0])
+        return lambda value, where: None if value is None else convert(value, where)
+    if origin is list:
+        item = _converter(args[0])
+
+        def to_list(value: Any, where: str) -> Any:
+            if not isinstance(value, list):
+                raise WireError(f"{where}: expected a list, got {_describe(value)}")
+            return [item(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+        return to_list
+    if origin is dict:
+        entry = _converter(args[1])
+
+        def to_dict(value: Any, where: str) -> Any:
+            if not isinstance(value, dict):
+                raise WireError(f"{where}: expected an object, got {_describe(value)}")
+            return {str(k): entry(v, f"{where}.{k}") for k, v in value.items()}
+
+        return to_dict
+    if isinstance(kind, type) and issubclass(kind, _Wire):
+
+        def to_model(value: Any, where: str) -> Any:
+            if isinstance(value, kind):
+                return value
+            if not isinstance(value, dict):
+                raise WireError(f"{where}: expected an object, got {_describe(value)}")
+            return kind._build(value, f"{where}.")
+
+        return to_model
+    if kind in (str, int, bool):
+
+        def scalar(value: Any, where: str) -> Any:
+            # JSON has no separate integer type for Python's bool: true is not a number here.
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise WireError(f"{where}: expected {kind.__name__}, got {_describe(value)}")
+            return value
+
+        return scalar
+    raise TypeError(f"unsupported field type {kind}")
+
+
+class _Slot:
+    __slots__ = ("alias", "convert", "default", "factory", "name")
+
+    def __init__(self, name: str, alias: str, convert: _Convert, default: Any, factory: Any) -> None:
+        self.name, self.alias, self.convert, self.default, self.factory = name, alias, convert, default, factory
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field,))
+class _Wire:
+    """A Kubernetes object or a part of one: declared fields checked on the way in, unknown fields kept as they came.
+
+    Built from keyword arguments (attribute or wire names) or from decoded JSON with ``model_validate``; ``wire()``
+    gives it back as JSON-ready data, declared fields first, unset (None) ones left out.
+    """
+
+    _slots: ClassVar[tuple[_Slot, ...] | None] = None
+    _extra: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._slots = None  # worked out on first use: the annotations name classes defined further down
+
+    @classmethod
+    def _fields(cls) -> tuple[_Slot, ...]:
+        slots = cls.__dict__.get("_slots")
+        if slots is None:
+            slots = []
+            for name, kind in typing.get_type_hints(cls).items():  # base classes' fields first
+                if name.startswith("_") or typing.get_origin(kind) is ClassVar:
+                    continue
+                declared = getattr(cls, name, _REQUIRED)
+                spec = declared if isinstance(declared, _FieldSpec) else _FieldSpec(declared, None, None)
+                slots.append(_Slot(name, spec.alias or name, _converter(kind), spec.default, spec.default_factory))
+            slots = cls._slots = tuple(slots)
+        return slots
+
+    def __init__(self, **values: Any) -> None:
+        self._fill(values, "")
+
+    @classmethod
+    def _build(cls, values: dict[str, Any], prefix: str) -> Any:
+        obj = cls.__new__(cls)
+        obj._fill(dict(values), prefix)
+        return obj
+
+    def _fill(self, values: dict[str, Any], prefix: str) -> None:
+        for slot in self._fields():
+            if slot.name in values:
+                value = slot.convert(values.pop(slot.name), prefix + slot.alias)
+                values.pop(slot.alias, None)
+            elif slot.alias in values:
+                value = slot.convert(values.pop(slot.alias), prefix + slot.alias)
+            elif slot.factory is not None:
+                value = slot.factory()
+            elif slot.default is _REQUIRED:
+                raise WireError(f"{prefix}{slot.alias}: required field missing")
+            else:
+                value = slot.default
+            object.__setattr__(self, slot.name, value)
+        self._extra = values
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Any:
+        """The model of decoded JSON ``data``; ``WireError`` when it does not have the declared shape."""
+        if not isinstance(data, dict):
+            raise WireError(f"expected an object, got {_describe(data)}")
+        return cls._build(data, "")
 
     def wire(self) -> dict[str, Any]:
         """The object as JSON-ready wire data, without unset (None) fields."""
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        out = {slot.alias: _dump(getattr(self, slot.name)) for slot in self._fields()}
+        out.update((key, _dump(value)) for key, value in self._extra.items())
+        return {key: value for key, value in out.items() if value is not None}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.wire() == other.wire()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dicts it stands for
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.wire()!r})"
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, _Wire):
+        return value.wire()
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
 
 
 class ObjectMeta(_Wire):

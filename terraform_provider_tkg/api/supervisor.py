@@ -4,7 +4,7 @@ Why plain httpx through ``_http.HttpClient`` rather than lightkube or the offici
 a handful of JSON requests on custom resources, the retry/re-login/logging rules of ``_http`` must hold for them exactly
 as for vCenter, and authentication is a ``/wcp/login`` bearer token those libraries do not know. Both libraries are
 heavier to import (the official client takes ~1 s), neither is a runtime dependency of this package, and their
-dynamic-object layers would add nothing over the pydantic wire models in ``k8s_models``.
+dynamic-object layers would add nothing over the wire models in ``k8s_models``.
 
 Endpoints: ``host``, ``host:443`` and ``host:6443`` all log in on ``https://host/wcp/login`` (443) and talk
 Kubernetes on ``https://host:6443``, as on a real Supervisor (users copy either port from their kubeconfig or
@@ -167,13 +167,11 @@ class WcpTokenAuth:
 
 
 def _parse(model: type[Any], data: Any, operation: str) -> Any:
-    from pydantic import ValidationError
-
     if not isinstance(data, dict) or not data:
         raise errors.NotFound(f"{operation}: empty response", operation=operation)
     try:
         return model.model_validate(data)
-    except ValidationError as exc:
+    except k8s.WireError as exc:
         raise errors.UnexpectedResponse(
             f"{operation}: response does not match the {model.__name__} wire model: {errors.truncate(str(exc), 160)}",
             operation=operation,

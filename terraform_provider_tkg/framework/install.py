@@ -134,7 +134,9 @@ def portable_launcher_script(
 ) -> str:
     """The launcher ``install`` writes: the same bytes on every machine for one ``program`` ``version``.
 
-    At each start it runs ``python -m module`` with the first interpreter found by this documented rule:
+    At each start it runs ``python -P -m module`` with the first interpreter found by this documented rule (``-P``,
+    Python 3.11+: Terraform's working directory is not put on ``sys.path``, so a file there named like one of the
+    provider's modules or dependencies cannot replace it):
 
     1. ``$python_variable``, when set (CI jobs, containers, several environments side by side);
     2. the interpreter ``record_interpreter`` wrote to ``interpreter_record(program, version)`` (what ``install``
@@ -161,11 +163,11 @@ def portable_launcher_script(
 #      ${{XDG_CONFIG_HOME:-$HOME/.config}}/{program}/{version}/python;
 #   3. the `{program}` command on PATH.
 {version_variable}={version}; export {version_variable}
-if [ -n "${{{python_variable}:-}}" ]; then exec "${python_variable}" -m {module} "$@"; fi
+if [ -n "${{{python_variable}:-}}" ]; then exec "${python_variable}" -P -m {module} "$@"; fi
 recorded={record}
 python=
 if [ -r "$recorded" ]; then IFS= read -r python < "$recorded"; fi
-if [ -n "$python" ] && [ -x "$python" ]; then exec "$python" -m {module} "$@"; fi
+if [ -n "$python" ] && [ -x "$python" ]; then exec "$python" -P -m {module} "$@"; fi
 if command -v {program} >/dev/null 2>&1; then exec {program} "$@"; fi
 reason="{program} {version}: no Python environment found ({python_variable} is unset, $recorded names "\\
 "'${{python:-nothing}}', no {program} on PATH): run '{program} install' with the Python that has it installed, "\\

@@ -172,7 +172,7 @@ def install_mirror(root: Path, *, python: str = sys.executable) -> Mirror:
             namespace="tkg-oss",
             type_name="tkg",
             version=version,
-            command=[python, "-m", "terraform_provider_tkg"],
+            command=[python, "-P", "-m", "terraform_provider_tkg"],
             env=env,
         ),
         TEST_SOURCE: install.install_launcher(
@@ -181,7 +181,7 @@ def install_mirror(root: Path, *, python: str = sys.executable) -> Mirror:
             namespace="tkg-test",
             type_name="tkgtest",
             version=version,
-            command=[python, "-m", "tests.e2e.testprovider"],
+            command=[python, "-P", "-m", "tests.e2e.testprovider"],
             env=env,
         ),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_environment_variable_wins(tmp_path: Path) -> None:
         env={"HOME": str(tmp_path / "home")},
     )
     done = launch(tmp_path, X_PYTHON=str(env_python))
-    assert done.stdout == "env -m provider_x --debug 1.2.0\n"
+    assert done.stdout == "env -P -m provider_x --debug 1.2.0\n"
 
 
 def test_recorded_interpreter_comes_next_and_xdg_config_home_is_honoured(tmp_path: Path) -> None:
@@ -64,7 +65,7 @@ def test_recorded_interpreter_comes_next_and_xdg_config_home_is_honoured(tmp_pat
     bin_dir = tmp_path / "bin"
     fake_python(bin_dir / "terraform-provider-x", "on-path")
     done = launch(tmp_path, XDG_CONFIG_HOME=str(tmp_path / "cfg"), PATH=f"{bin_dir}:/usr/bin:/bin")
-    assert done.stdout == "recorded -m provider_x --debug 1.2.0\n"
+    assert done.stdout == "recorded -P -m provider_x --debug 1.2.0\n"
 
 
 def test_console_script_on_path_is_the_last_resort(tmp_path: Path) -> None:
@@ -76,6 +77,22 @@ def test_console_script_on_path_is_the_last_resort(tmp_path: Path) -> None:
     )
     done = launch(tmp_path, PATH=f"{bin_dir}:/usr/bin:/bin")
     assert done.stdout == "on-path --debug 1.2.0\n"
+
+
+def test_the_working_directory_cannot_shadow_the_provider_or_its_dependencies(tmp_path: Path) -> None:
+    # Terraform starts the provider in the configuration's directory: a json.py there (or a grpc/ package) must not
+    # replace the module the real interpreter imports.
+    workdir = tmp_path / "config"
+    workdir.mkdir()
+    (workdir / "json.py").write_text("print('shadowed')\n")
+    launcher = tmp_path / "launcher"
+    launcher.write_text(install.portable_launcher_script(version="1.2.0", **{**NAMES, "module": "json.tool"}))
+    os.chmod(launcher, 0o755)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "X_PYTHON": sys.executable}
+    done = subprocess.run(
+        [str(launcher)], input='{"a": 1}', cwd=workdir, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert (done.returncode, done.stdout) == (0, '{\n    "a": 1\n}\n'), done.stderr
 
 
 def test_nothing_found_explains_on_stdout_and_stderr(tmp_path: Path) -> None:
