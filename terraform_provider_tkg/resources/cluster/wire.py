@@ -7,6 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# The token of the create that made the Cluster (``framework.inflight``): a create whose response was lost adopts an
+# existing Cluster only when it carries the token this working directory's journal recorded; any other Cluster of the
+# same name belongs to someone else and must be imported explicitly.
+from ...ownership import CREATE_TOKEN_ANNOTATION
+
 __all__ = [
     "CNI_ANNOTATION",
     "CP_OVERRIDES",
@@ -72,10 +77,6 @@ DEFAULTED_VARIABLES: dict[str, Any] = {
     },
 }
 
-# The token of the create that made the Cluster (``framework.inflight``): a create whose response was lost adopts an
-# existing Cluster only when it carries the token this working directory's journal recorded; any other Cluster of the
-# same name belongs to someone else and must be imported explicitly (``ownership``).
-CREATE_TOKEN_ANNOTATION = "tkg-oss.io/create-token"
 # Set on the trusted-CA Secret, and on Clusters by provider versions before the create token; only informational
 # (never a reason to adopt), and hidden from ``annotations``.
 OWNER_ANNOTATION = "tkg-oss.io/managed-by"
