@@ -22,7 +22,7 @@ from tests.contract import vcenter_bindings as vb
 from tkgsim import Simulator
 from tkgsim.content import library
 from tkgsim.vcenter import app as vcenter_app
-from tkgsim.vcenter import wire
+from tkgsim.vcenter import releases, wire
 from tkgsim.vcenter._http import Route
 from tkgsim.vcenter.namespace_management import virtual_machine_classes
 from tkgsim.vcenter.namespaces import shapes
@@ -119,6 +119,46 @@ def test_request_shapes_accept_every_binding_field(shape: wire.Struct) -> None:
         f"{shape.binding[1]}.{name}" for name in shape.fields
     }
     assert missing <= set(NOT_ACCEPTED), sorted(missing)
+
+
+def _reachable(shape: wire.Struct) -> list[wire.Struct]:
+    found = [shape]
+    for field in shape.fields.values():
+        while field.item is not None:
+            field = field.item
+        if field.struct is not None:
+            found += _reachable(field.struct)
+    return found
+
+
+@pytest.mark.parametrize(
+    "shape", [s for s in SHAPES if s.binding[1] in releases.FIELDS_8_0], ids=lambda s: s.binding[1]
+)
+def test_release_fields_8_0_are_binding_fields_and_all_accepted(shape: wire.Struct) -> None:
+    """The 8.0 U2 table names real binding fields, and the 8.0 profiles accept each of them (and nothing else)."""
+    binding_fields = set(vb.struct_type(*shape.binding).get_field_names())
+    known = releases.FIELDS_8_0[shape.binding[1]]
+    assert known <= binding_fields, sorted(known - binding_fields)
+    assert set(releases.for_api(shape, (8, 0)).fields) == known
+    assert releases.for_api(shape, (9, 1)) is shape
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        shapes.CREATE_SPEC,
+        shapes.CREATE_SPEC_V2,
+        shapes.UPDATE_SPEC,
+        shapes.SET_SPEC,
+        virtual_machine_classes.CREATE_SPEC,
+        virtual_machine_classes.UPDATE_SPEC,
+    ],
+    ids=lambda s: s.binding[1],
+)
+def test_release_fields_8_0_cover_every_reachable_structure(shape: wire.Struct) -> None:
+    """Every structure an 8.0 body can reach has an 8.0 field set, and each of its fields is the 8.0 one."""
+    for inner in _reachable(releases.for_api(shape, (8, 0))):
+        assert set(inner.fields) == releases.FIELDS_8_0[inner.binding[1]], inner.binding[1]
 
 
 # ---- live responses ---------------------------------------------------------------------------------------------

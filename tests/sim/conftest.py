@@ -63,6 +63,13 @@ def sim() -> Iterator[Simulator]:
         yield simulator
 
 
+@pytest.fixture(scope="session")
+def vks_sim() -> Iterator[Simulator]:
+    """A session-wide simulator answering as vSphere 9 with VKS 3.4 (the 9.x vCenter bindings)."""
+    with Simulator(delay_scale=0, profile="vks-3.4") as simulator:
+        yield simulator
+
+
 @pytest.fixture(scope="module")
 def slow_sim() -> Iterator[Simulator]:
     """A simulator whose namespace transitions take observable time (about a second each)."""
@@ -74,6 +81,14 @@ def slow_sim() -> Iterator[Simulator]:
 def vc(sim: Simulator) -> Iterator[VcClient]:
     """An admin client of ``sim``."""
     client = VcClient(sim, sim.admin_user, sim.admin_password)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def vc_vks(vks_sim: Simulator) -> Iterator[VcClient]:
+    """An admin client of ``vks_sim``."""
+    client = VcClient(vks_sim, vks_sim.admin_user, vks_sim.admin_password)
     yield client
     client.close()
 

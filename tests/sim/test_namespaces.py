@@ -117,7 +117,8 @@ def test_put_replaces_and_clears_absent_fields(vc: VcClient) -> None:
     assert "resource_spec" not in info
 
 
-def test_mixed_case_zone_fields_accept_both_spellings(vc: VcClient) -> None:
+def test_mixed_case_zone_fields_accept_both_spellings(vc_vks: VcClient) -> None:
+    vc = vc_vks  # zones exist from the 9.x bindings on
     name = unique("zones")
     body = namespace_body(name, zones=[{"name": "zone-a", "cpu_limit_mhz": 1000, "memory_limit_MiB": 2048}])
     assert vc.post(V2, body).status_code == 204
@@ -126,13 +127,15 @@ def test_mixed_case_zone_fields_accept_both_spellings(vc: VcClient) -> None:
     ]
 
 
-def test_content_library_rules_and_defaults(vc: VcClient) -> None:
+def test_content_library_rules_and_defaults(vc_vks: VcClient) -> None:
+    vc = vc_vks  # allow_import and resource_naming_strategy exist from the 9.x bindings on
     name = unique("libs")
     bad = namespace_body(name, content_libraries=[{"content_library": SUBSCRIBED_LIBRARY, "writable": True}])
     body = assert_vc_error(vc.post(V2, bad), 400, "INVALID_ARGUMENT")
     assert "content_libraries[0].writable" in body["messages"][0]["args"]
     bad = namespace_body(name, content_libraries=[{"content_library": LOCAL_LIBRARY, "allow_import": True}])
-    assert_vc_error(vc.post(V2, bad), 400, "INVALID_ARGUMENT")
+    body = assert_vc_error(vc.post(V2, bad), 400, "INVALID_ARGUMENT")
+    assert "content_libraries[0].allow_import" in body["messages"][0]["args"]
     good = namespace_body(name, content_libraries=[{"content_library": LOCAL_LIBRARY, "writable": True}])
     assert vc.post(V2, good).status_code == 204
     info = vc.get(f"{V2}/{name}").json()

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from tkgsim import world as world_mod
-from tkgsim.vcenter import _http, errors, paths, store, wire
+from tkgsim.vcenter import _http, errors, paths, releases, store, wire
 from tkgsim.vcenter.namespaces import instances
 from tkgsim.vcenter.wire import Struct, integer, list_of, opaque, string, struct
 from tkgsim.world import World
@@ -128,7 +128,7 @@ async def create(request: web.Request) -> web.Response:
     """POST .../virtual-machine-classes."""
     world = _http.world_of(request)
     _http.require_admin(request)
-    spec = wire.parse(CREATE_SPEC, await _http.read_json(request))
+    spec = wire.parse(releases.for_api(CREATE_SPEC, world.profile.vcenter_api), await _http.read_json(request))
     class_id = spec["id"]
     if not wire.is_dns_label(class_id):
         raise errors.invalid_argument(
@@ -169,7 +169,7 @@ async def update(request: web.Request) -> web.Response:
     world = _http.world_of(request)
     _http.require_admin(request)
     class_id = request.match_info["vm_class"]
-    spec = wire.parse(UPDATE_SPEC, await _http.read_json(request))
+    spec = wire.parse(releases.for_api(UPDATE_SPEC, world.profile.vcenter_api), await _http.read_json(request))
     stored = _lookup(world, class_id)
     if stored.get("config_status") == "REMOVING":
         raise errors.not_allowed_in_current_state(f"VM class {class_id} is being removed.", class_id)

@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from tkgsim import world as world_mod
-from tkgsim.vcenter import _http, errors, paths, store, wire
+from tkgsim.vcenter import _http, errors, paths, releases, store, wire
 from tkgsim.vcenter.namespaces import shapes
 from tkgsim.world import World
 
@@ -267,7 +267,8 @@ def _apply_quota_update(current: dict[str, Any], update: dict[str, Any]) -> dict
 async def _create(request: web.Request, *, v2: bool) -> web.Response:
     world = _http.world_of(request)
     _http.require_admin(request)
-    spec = wire.parse(shapes.CREATE_SPEC_V2 if v2 else shapes.CREATE_SPEC, await _http.read_json(request))
+    shape = releases.for_api(shapes.CREATE_SPEC_V2 if v2 else shapes.CREATE_SPEC, world.profile.vcenter_api)
+    spec = wire.parse(shape, await _http.read_json(request))
     name = spec.pop("namespace")
     _check_name(name)
     if v2:
@@ -345,14 +346,16 @@ async def get(request: web.Request) -> web.Response:
     """GET /api/vcenter/namespaces/instances/{namespace} — v1 Info."""
     world = _http.world_of(request)
     _http.require_user(request)
-    return _http.json_response(info_v1(_lookup(world, request.match_info["namespace"])))
+    info = info_v1(_lookup(world, request.match_info["namespace"]))
+    return _http.json_response(releases.info_view(info, world.profile.vcenter_api))
 
 
 async def get_v2(request: web.Request) -> web.Response:
     """GET /api/vcenter/namespaces/instances/v2/{namespace} — InfoV2."""
     world = _http.world_of(request)
     _http.require_user(request)
-    return _http.json_response(info_v2(_lookup(world, request.match_info["namespace"])))
+    info = info_v2(_lookup(world, request.match_info["namespace"]))
+    return _http.json_response(releases.info_view(info, world.profile.vcenter_api))
 
 
 async def list_(request: web.Request) -> web.Response:
@@ -399,7 +402,8 @@ async def _change(request: web.Request, *, replace: bool) -> web.Response:
     world = _http.world_of(request)
     _http.require_admin(request)
     name = request.match_info["namespace"]
-    spec = wire.parse(shapes.SET_SPEC if replace else shapes.UPDATE_SPEC, await _http.read_json(request))
+    shape = releases.for_api(shapes.SET_SPEC if replace else shapes.UPDATE_SPEC, world.profile.vcenter_api)
+    spec = wire.parse(shape, await _http.read_json(request))
     ns = _lookup(world, name)
     _check_changeable(name, ns)
     _check_references(world, spec)
