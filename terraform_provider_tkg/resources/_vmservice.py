@@ -19,6 +19,7 @@ from ..framework import types as t
 from ..framework import validators
 from ..framework.diagnostics import Path
 from ..framework.resource import Context
+from ..framework.schema import Attribute
 from ..framework.values import known
 from ..ownership import CREATE_TOKEN_ANNOTATION, already_exists, annotation_token
 
@@ -34,6 +35,7 @@ __all__ = [
     "api_error",
     "conditions",
     "gone",
+    "identity_attributes",
     "label_map",
     "live_checks_service",
     "live_checks_vm",
@@ -41,6 +43,7 @@ __all__ = [
     "owned_by",
     "owner_reference",
     "parse_import_id",
+    "plan_id",
     "put_claim",
     "put_secret",
     "read_map",
@@ -57,6 +60,33 @@ CONDITION = t.Object({"type": t.String(), "status": t.String(), "reason": t.Stri
 SYSTEM_KEY = re.compile(r"^([a-z0-9.-]*\.)?(vmware\.com|k8s\.io|kubernetes\.io|x-k8s\.io)/|^kubectl\.")
 _NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _PREFIX = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def identity_attributes(what: str, name_note: str = "") -> dict[str, Attribute]:
+    """``id``, ``name`` and ``namespace`` of a namespaced VM Service object (``what``: "VM", "service")."""
+    return {
+        "id": Attribute(t.String(), computed=True, description="`namespace/name`."),
+        "name": Attribute(
+            t.String(),
+            required=True,
+            requires_replace=True,
+            validators=(validators.dns1123_label,),
+            description=f"Name of the {what} (a DNS-1123 label{name_note}). Changing it replaces the {what}.",
+        ),
+        "namespace": Attribute(
+            t.String(),
+            required=True,
+            requires_replace=True,
+            validators=(validators.dns1123_label,),
+            description=f"The vSphere Namespace. Changing it replaces the {what}.",
+        ),
+    }
+
+
+def plan_id(planned: dict[str, Any]) -> None:
+    """The import ID ``namespace/name`` is known at plan time whenever both parts are."""
+    if known(planned.get("namespace")) and known(planned.get("name")):
+        planned["id"] = f"{planned['namespace']}/{planned['name']}"
 
 
 def _key_problem(key: str) -> str | None:

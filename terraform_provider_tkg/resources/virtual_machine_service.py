@@ -93,21 +93,7 @@ SCHEMA = Schema(
         description="A VM Service VirtualMachineService: a load balancer or cluster IP in front of VMs selected by "
         "labels.",
         attributes={
-            "id": Attribute(t.String(), computed=True, description="`namespace/name`."),
-            "name": Attribute(
-                t.String(),
-                required=True,
-                requires_replace=True,
-                validators=(validators.dns1123_label,),
-                description="Name of the service (a DNS-1123 label). Changing it replaces the service.",
-            ),
-            "namespace": Attribute(
-                t.String(),
-                required=True,
-                requires_replace=True,
-                validators=(validators.dns1123_label,),
-                description="The vSphere Namespace. Changing it replaces the service.",
-            ),
+            **shared.identity_attributes("service"),
             "type": Attribute(
                 t.String(),
                 optional=True,
@@ -298,8 +284,7 @@ class VirtualMachineServiceResource(Resource):
             ctx.diagnostics.error(summary, detail, path)
 
     def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
-        if known(planned.get("namespace")) and known(planned.get("name")):
-            planned["id"] = f"{planned['namespace']}/{planned['name']}"
+        shared.plan_id(planned)
         if ctx.prior is not None:
             changed = [p for p in ctx.changed if p[:1] not in (("wait_for_load_balancer",), ("timeouts",))]
             if any(p[:1] in (("load_balancer_ip",),) for p in changed) and not ctx.requires_replace:

@@ -46,8 +46,7 @@ class VirtualMachineResource(Resource):
             ctx.diagnostics.error(summary, detail, path)
 
     def plan(self, ctx: PlanContext, planned: dict[str, Any]) -> dict[str, Any]:
-        if known(planned.get("namespace")) and known(planned.get("name")):
-            planned["id"] = f"{planned['namespace']}/{planned['name']}"
+        shared.plan_id(planned)
         model = from_tf(Model, planned)
         prior = from_tf(Model, ctx.prior) if ctx.prior is not None else None
         if prior is None and model.power_state == "Suspended":

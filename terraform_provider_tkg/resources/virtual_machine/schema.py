@@ -17,21 +17,7 @@ SCHEMA = Schema(
         description="A VM Service virtual machine (`vmoperator.vmware.com/v1alpha3` VirtualMachine) in a vSphere "
         "Namespace, with its cloud-init data and disks.",
         attributes={
-            "id": Attribute(t.String(), computed=True, description="`namespace/name`."),
-            "name": Attribute(
-                t.String(),
-                required=True,
-                requires_replace=True,
-                validators=(validators.dns1123_label,),
-                description="Name of the VM (a DNS-1123 label; also its guest host name). Changing it replaces the VM.",
-            ),
-            "namespace": Attribute(
-                t.String(),
-                required=True,
-                requires_replace=True,
-                validators=(validators.dns1123_label,),
-                description="The vSphere Namespace. Changing it replaces the VM.",
-            ),
+            **shared.identity_attributes("VM", "; also its guest host name"),
             "vm_class": Attribute(
                 t.String(),
                 required=True,
